@@ -1,0 +1,37 @@
+# newsroom: `make run` starts the site, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+
+.PHONY: run test lint migrate editor bench clean help
+
+help:
+	@echo "make run    - install, migrate, create the demo editor, start web + worker + beat on :$(PORT)"
+	@echo "make test   - start PostgreSQL/Redis if needed, install Chromium if needed, run the suite"
+	@echo "make bench  - run the benchmarks under bench/"
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: $(VENV)/bin/python requirements.txt
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	PORT=$(PORT) scripts/run.sh
+
+test: $(VENV)/.dev
+	scripts/test-services.sh
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/detectors.py
+
+clean:
+	rm -rf .var test-artifacts staticfiles .pytest_cache

@@ -1,0 +1,160 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from comments.models import Comment, ModerationEvent
+from comments.selectors import comment_event_list
+from comments.services import comment_approve, comment_reject
+
+
+def _score(value):
+    return "–" if value is None else f"{value:.2f}"
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = (
+        "status", "flag", "article_link", "author_name", "excerpt",
+        "spam", "toxicity", "reason_list", "created_at",
+    )
+    list_display_links = ("excerpt",)
+    list_filter = ("status", "flagged", "article")
+    search_fields = ("body", "author_name", "author_email")
+    list_select_related = ("article",)
+    list_per_page = 50
+    ordering = ("-flagged", "-risk", "created_at")
+    actions = ["approve_comments", "reject_comments"]
+    readonly_fields = (
+        "article", "parent", "author_name", "author_email", "body_text", "status",
+        "flagged", "spam", "toxicity", "reason_list", "created_at", "checked_at",
+        "approved_at", "history",
+    )
+    fieldsets = (
+        (None, {"fields": ("article", "parent", "author_name", "author_email", "body_text")}),
+        ("Moderation", {"fields": (
+            "status", "flagged", "spam", "toxicity", "reason_list",
+            "created_at", "checked_at", "approved_at",
+        )}),
+        ("History", {"fields": ("history",)}),
+    )
+    change_form_template = "admin/comments/comment/change_form.html"
+
+    # Comments come from readers; editors decide, they do not write them.
+    def has_add_permission(self, request):
+        return False
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm("comments.moderate_comment")
+
+    @admin.display(description="!", boolean=True, ordering="-flagged")
+    def flag(self, obj):
+        return obj.flagged
+
+    @admin.display(description="Article", ordering="article__headline")
+    def article_link(self, obj):
+        return obj.article.slug[:40]
+
+    @admin.display(description="Spam", ordering="spam_score")
+    def spam(self, obj):
+        return _score(obj.spam_score)
+
+    @admin.display(description="Toxicity", ordering="toxicity_score")
+    def toxicity(self, obj):
+        return _score(obj.toxicity_score)
+
+    @admin.display(description="Reasons")
+    def reason_list(self, obj):
+        if not obj.reasons:
+            return "–"
+        return format_html_join(
+            "", "<div>{}: {}{}</div>",
+            (
+                (r.get("head", ""), r.get("message", ""),
+                 f" ({', '.join(r['spans'])})" if r.get("spans") else "")
+                for r in obj.reasons
+            ),
+        )
+
+    @admin.display(description="Comment")
+    def body_text(self, obj):
+        return format_html('<div style="white-space: pre-wrap; max-width: 50em">{}</div>', obj.body)
+
+    @admin.display(description="Moderation history")
+    def history(self, obj):
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td></tr>",
+            (
+                (e.created_at.strftime("%Y-%m-%d %H:%M:%S"), e.actor or "system",
+                 e.from_status or "–", e.to_status, e.reason)
+                for e in comment_event_list(comment=obj)
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>When</th><th>Who</th><th>Change</th>"
+            "<th>Why</th></tr></thead><tbody>{}</tbody></table>", rows
+        )
+
+    def _decide_many(self, request, queryset, decide, verb):
+        done = failed = 0
+        for comment in queryset:
+            try:
+                decide(comment=comment, actor=request.user)
+                done += 1
+            except ValidationError as exc:
+                failed += 1
+                self.message_user(request, f"#{comment.pk}: {exc.messages[0]}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{verb} {done} comment(s).", messages.SUCCESS)
+
+    @admin.action(description="Approve selected comments", permissions=["moderate"])
+    def approve_comments(self, request, queryset):
+        self._decide_many(request, queryset, comment_approve, "Approved")
+
+    @admin.action(description="Reject selected comments", permissions=["moderate"])
+    def reject_comments(self, request, queryset):
+        self._decide_many(request, queryset, comment_reject, "Rejected")
+
+    # Approve / reject buttons on the change page.
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/approve/", view(self.decide_view), {"decide": comment_approve, "verb": "Approved"}, name="comments_comment_approve"),
+            path("<int:pk>/reject/", view(self.decide_view), {"decide": comment_reject, "verb": "Rejected"}, name="comments_comment_reject"),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, pk, decide, verb):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_moderate_permission(request):
+            raise PermissionDenied
+        comment = get_object_or_404(Comment, pk=pk)
+        try:
+            decide(comment=comment, actor=request.user, reason=request.POST.get("reason", "")[:500])
+        except ValidationError as exc:
+            self.message_user(request, exc.messages[0], messages.ERROR)
+        else:
+            self.message_user(request, f"{verb} comment #{pk}.", messages.SUCCESS)
+        return redirect(reverse("admin:comments_comment_change", args=[pk]))
+
+
+@admin.register(ModerationEvent)
+class ModerationEventAdmin(admin.ModelAdmin):
+    """The append-only log: readable, never editable."""
+
+    list_display = ("created_at", "comment_id", "actor", "from_status", "to_status", "reason")
+    list_filter = ("to_status",)
+    list_select_related = ("actor",)
+    search_fields = ("reason", "comment__id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

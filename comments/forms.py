@@ -1,0 +1,33 @@
+from django import forms
+
+from comments.models import Comment
+
+
+class CommentForm(forms.ModelForm):
+    class Meta:
+        model = Comment
+        fields = ["author_name", "author_email", "body"]
+        labels = {
+            "author_name": "Name",
+            "author_email": "E-mail",
+            "body": "Comment",
+        }
+        help_texts = {
+            "author_email": "Never shown publicly.",
+            "body": "Plain text, up to 5,000 characters.",
+        }
+        widgets = {
+            "author_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "author_email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "body": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, article=None, **kwargs):
+        self.article = article
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.article is not None and not self.article.comments_open:
+            raise forms.ValidationError("Comments are closed on this article.", code="closed")
+        return cleaned

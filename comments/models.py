@@ -1,0 +1,111 @@
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models import Q
+
+
+class CommentStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CHECKING = "checking", "Checking"
+    REVIEW = "review", "Awaiting review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    SPAM = "spam", "Spam"
+
+
+class CommentQuerySet(models.QuerySet):
+    def in_moderation(self):
+        """Comments an editor still has to decide on."""
+        return self.filter(status=CommentStatus.REVIEW)
+
+
+class Comment(models.Model):
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    author_name = models.CharField(max_length=100)
+    # Never shown publicly; editors see it.
+    author_email = models.EmailField(max_length=254)
+    body = models.TextField(max_length=5000, validators=[MaxLengthValidator(5000)])
+    # A keyed hash of the poster's IP address (never the raw address).
+    ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    status = models.CharField(
+        max_length=10, choices=CommentStatus.choices, default=CommentStatus.PENDING
+    )
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+    spam_score = models.FloatField(null=True, blank=True)
+    toxicity_score = models.FloatField(null=True, blank=True)
+    # The larger of the two scores: the admin orders the queue by it.
+    risk = models.FloatField(default=0.0)
+    # Held for review because the toxicity head fired: top of the queue.
+    flagged = models.BooleanField(default=False)
+    reasons = models.JSONField(default=list, blank=True)
+    check_attempts = models.PositiveSmallIntegerField(default=0)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        permissions = [("moderate_comment", "Can moderate comments")]
+        indexes = [
+            # The public list: approved comments of an article, oldest first.
+            models.Index(
+                fields=["article", "approved_at", "id"],
+                name="comment_public_idx",
+                condition=Q(status="approved"),
+            ),
+            # The editors' queue and the sweep.
+            models.Index(
+                fields=["status", "-flagged", "-risk", "created_at"],
+                name="comment_queue_idx",
+            ),
+            models.Index(fields=["status", "status_changed_at"], name="comment_sweep_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_name}: {self.excerpt}"
+
+    @property
+    def excerpt(self) -> str:
+        text = " ".join(self.body.split())
+        return text if len(text) <= 80 else text[:79] + "\u2026"
+
+
+class ModerationEvent(models.Model):
+    """One status change of a comment. Append-only: never updated or deleted."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="events")
+    # Null for the system (the check pipeline, the sweep).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    reason = models.TextField(blank=True)
+    spam_score = models.FloatField(null=True, blank=True)
+    toxicity_score = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        who = self.actor or "system"
+        return f"{who}: {self.from_status or '-'} \u2192 {self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Moderation events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Moderation events are append-only.")

@@ -1,0 +1,39 @@
+"""Celery entry points. Each loads nothing itself and calls one service."""
+
+from celery import Task, shared_task
+
+from comments.classifiers.base import TransientCheckError
+
+
+class CheckTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        # Retries ran out or the error was permanent: an editor decides.
+        from comments.services import comment_check_failed
+
+        comment_check_failed(comment_id=args[0], error=type(exc).__name__)
+
+
+@shared_task(
+    name="comments.check_comment",
+    base=CheckTask,
+    # Safe to redeliver: comment_check claims the comment before working.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(TransientCheckError,),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    max_retries=5,
+    soft_time_limit=20,
+    time_limit=30,
+)
+def comment_check(comment_id: int) -> None:
+    from comments.services import comment_check as check
+
+    check(comment_id=comment_id)
+
+
+@shared_task(name="comments.sweep_stuck_comments", soft_time_limit=50, time_limit=60)
+def comment_sweep_stuck() -> int:
+    from comments.services import comment_sweep_stuck as sweep
+
+    return sweep()

@@ -1,0 +1,39 @@
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artifacts"))
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker, in a thread, consuming from the real Redis
+    broker and writing to the real (test) PostgreSQL database."""
+    from celery.contrib.testing.worker import start_worker
+
+    from newsroom.celery import app
+
+    with app.connection_for_write() as conn:
+        # Drop messages left by earlier tests (their comments are gone).
+        conn.default_channel.queue_purge(app.conf.task_default_queue)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+
+
+def wait_for(predicate, timeout=20.0, interval=0.1):
+    """Poll until predicate() is truthy; return its value or fail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"Timed out after {timeout}s waiting for {predicate.__doc__ or predicate}")
