@@ -40,7 +40,7 @@ def article_detail(request, slug):
                     "Thank you, your comment was received. It will appear "
                     "here once an editor has approved it.",
                 )
-                return redirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
+                return redirect(f"{article.get_absolute_url()}#comments-heading")
     else:
         form = CommentForm(article=article)
     context = {

@@ -25,6 +25,8 @@ class CommentAdmin(admin.ModelAdmin):
     search_fields = ("body", "author_name", "author_email")
     list_select_related = ("article",)
     list_per_page = 50
+    # One COUNT(*) less per page on a large table.
+    show_full_result_count = False
     ordering = ("-flagged", "-risk", "created_at")
     actions = ["approve_comments", "reject_comments"]
     readonly_fields = (

@@ -170,9 +170,11 @@ COMMENT_DUPLICATE_WINDOW_HOURS = envint("COMMENT_DUPLICATE_WINDOW_HOURS", 24)
 
 # --- Django REST framework -----------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header turns "not logged in" into
+    # a 401 (DRF answers 403 when the first class has no such header).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
