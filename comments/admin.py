@@ -51,13 +51,16 @@ class CommentAdmin(admin.ModelAdmin):
     def has_moderate_permission(self, request):
         return request.user.has_perm("comments.moderate_comment")
 
-    @admin.display(description="!", boolean=True, ordering="-flagged")
+    @admin.display(description="Flag", ordering="-flagged")
     def flag(self, obj):
-        return obj.flagged
+        if not obj.flagged:
+            return ""
+        return format_html('<strong style="color:#b00020">{}</strong>', "\u26a0 toxic")
 
     @admin.display(description="Article", ordering="article__headline")
     def article_link(self, obj):
-        return obj.article.slug[:40]
+        headline = obj.article.headline
+        return headline if len(headline) <= 48 else headline[:47] + "\u2026"
 
     @admin.display(description="Spam", ordering="spam_score")
     def spam(self, obj):
