@@ -8,6 +8,11 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(is_published=True, published_at__lte=timezone.now())
 
 
+class ModerationPolicy(models.TextChoices):
+    PREMODERATE = "premoderate", "Pre-moderate every comment"
+    TRUSTED_PUBLISH = "trusted", "Publish trusted commenters at once"
+
+
 class Article(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     headline = models.CharField(max_length=300)
@@ -17,6 +22,21 @@ class Article(models.Model):
     comments_open = models.BooleanField(
         default=True, help_text="Readers may post new comments."
     )
+    moderation_policy = models.CharField(
+        max_length=12,
+        choices=ModerationPolicy.choices,
+        default=ModerationPolicy.PREMODERATE,
+    )
+    auto_close_after_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Close comments this many days after publication. Empty: never.",
+    )
+    # Per-article overrides of MODERATION_THRESHOLDS; empty means the setting.
+    spam_threshold_low = models.FloatField(null=True, blank=True)
+    spam_threshold_high = models.FloatField(null=True, blank=True)
+    toxicity_threshold_low = models.FloatField(null=True, blank=True)
+    toxicity_threshold_high = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -30,6 +50,15 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def thresholds(self, head: str) -> tuple[float, float]:
+        """(low, high) score thresholds for "spam" or "toxicity"."""
+        from django.conf import settings
+
+        low, high = settings.MODERATION_THRESHOLDS[head]
+        own_low = getattr(self, f"{head}_threshold_low")
+        own_high = getattr(self, f"{head}_threshold_high")
+        return (low if own_low is None else own_low, high if own_high is None else own_high)
 
     @property
     def paragraphs(self) -> list[str]:

@@ -15,6 +15,7 @@ from comments.serializers import (
     CommentDecisionInputSerializer,
     CommentModerationOutputSerializer,
     CommentPublicOutputSerializer,
+    CommentRejectInputSerializer,
 )
 from comments.services import comment_approve, comment_create, comment_reject
 from newsroom.api import OldestFirstCursorPagination, paginated_response
@@ -102,27 +103,27 @@ class CommentModerationDetailApi(APIView):
         return Response(CommentModerationOutputSerializer(comment).data)
 
 
-class _CommentDecisionApi(APIView):
+class CommentApproveApi(APIView):
     permission_classes = [CanModerateComments]
-    decide = None
 
-    @extend_schema(
-        request=CommentDecisionInputSerializer,
-        responses=CommentModerationOutputSerializer,
-    )
+    @extend_schema(request=CommentDecisionInputSerializer, responses=CommentModerationOutputSerializer)
     def post(self, request, pk):
-        comment = get_object_or_404(Comment, pk=pk)
         serializer = CommentDecisionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        comment = type(self).decide(
-            comment=comment, actor=request.user, reason=serializer.validated_data["reason"]
+        comment = comment_approve(
+            comment=get_object_or_404(Comment, pk=pk), actor=request.user, **serializer.validated_data
         )
         return Response(CommentModerationOutputSerializer(comment).data)
 
 
-class CommentApproveApi(_CommentDecisionApi):
-    decide = staticmethod(comment_approve)
+class CommentRejectApi(APIView):
+    permission_classes = [CanModerateComments]
 
-
-class CommentRejectApi(_CommentDecisionApi):
-    decide = staticmethod(comment_reject)
+    @extend_schema(request=CommentRejectInputSerializer, responses=CommentModerationOutputSerializer)
+    def post(self, request, pk):
+        serializer = CommentRejectInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        comment = comment_reject(
+            comment=get_object_or_404(Comment, pk=pk), actor=request.user, **serializer.validated_data
+        )
+        return Response(CommentModerationOutputSerializer(comment).data)

@@ -11,6 +11,21 @@ class CommentStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     SPAM = "spam", "Spam"
+    # Withdrawn by its author (or removed for good): never served again.
+    REMOVED = "removed", "Removed"
+
+
+class DecisionReason(models.TextChoices):
+    """Why an editor decided as they did; rejections always carry one.
+    Editors' decisions are labels for the detectors' training."""
+
+    APPROVED = "approved", "Approved"
+    SPAM = "spam", "Spam"
+    TOXIC = "toxic", "Toxic or abusive"
+    OFF_TOPIC = "off_topic", "Off-topic"
+    PERSONAL_DATA = "personal_data", "Personal data"
+    LEGAL = "legal", "Legal risk"
+    OTHER = "other", "Other"
 
 
 class CommentQuerySet(models.QuerySet):
@@ -90,6 +105,8 @@ class ModerationEvent(models.Model):
     )
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10)
+    # Set on editors' decisions; empty for the system's moves.
+    reason_code = models.CharField(max_length=16, choices=DecisionReason.choices, blank=True)
     reason = models.TextField(blank=True)
     spam_score = models.FloatField(null=True, blank=True)
     toxicity_score = models.FloatField(null=True, blank=True)

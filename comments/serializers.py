@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from comments.models import Comment
+from comments.models import Comment, DecisionReason
 
 
 class CommentPublicOutputSerializer(serializers.ModelSerializer):
@@ -43,3 +43,10 @@ class CommentModerationOutputSerializer(serializers.ModelSerializer):
 
 class CommentDecisionInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class CommentRejectInputSerializer(CommentDecisionInputSerializer):
+    reason_code = serializers.ChoiceField(
+        choices=[c for c in DecisionReason.values if c != DecisionReason.APPROVED],
+        default=DecisionReason.OTHER,
+    )

@@ -37,7 +37,7 @@ from django.utils import timezone
 from articles.models import Article
 from comments.classifiers.base import CheckResult, CommentSample, TransientCheckError
 from comments.classifiers.pipeline import run_checks
-from comments.models import Comment, CommentStatus, ModerationEvent
+from comments.models import Comment, CommentStatus, DecisionReason, ModerationEvent
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ S = CommentStatus
 # Editors may decide from any state but the one they ask for.
 _APPROVE_FROM = {S.PENDING, S.CHECKING, S.REVIEW, S.SPAM, S.REJECTED}
 _REJECT_FROM = {S.PENDING, S.CHECKING, S.REVIEW, S.SPAM, S.APPROVED}
+_SPAM_FROM = {S.PENDING, S.CHECKING, S.REVIEW, S.APPROVED, S.REJECTED}
 
 
 def _event(
@@ -55,11 +56,13 @@ def _event(
     from_status: str,
     to_status: str,
     actor: AbstractBaseUser | None = None,
+    reason_code: str = "",
     reason: str = "",
 ) -> ModerationEvent:
     return ModerationEvent.objects.create(
         comment=comment,
         actor=actor,
+        reason_code=reason_code,
         from_status=from_status,
         to_status=to_status,
         reason=reason,
@@ -124,16 +127,16 @@ def _claim(comment_id: int) -> bool:
     )
 
 
-def _route(result: CheckResult) -> tuple[str, bool]:
-    spam_low, spam_high = settings.MODERATION_THRESHOLDS["spam"]
-    tox_low, _tox_high = settings.MODERATION_THRESHOLDS["toxicity"]
+def _route(result: CheckResult, article: Article) -> tuple[str, bool]:
+    _spam_low, spam_high = article.thresholds("spam")
+    tox_low, _tox_high = article.thresholds("toxicity")
     flagged = result.toxicity >= tox_low
     if result.spam >= spam_high:
         return S.SPAM, flagged
     return S.REVIEW, flagged
 
 
-def _summary(result: CheckResult, status: str) -> str:
+def _summary(result: CheckResult) -> str:
     head = f"Checked: spam {result.spam:.2f}, toxicity {result.toxicity:.2f}"
     if not result.reasons:
         return f"{head}; no rule fired"
@@ -156,7 +159,7 @@ def comment_check(*, comment_id: int) -> Comment | None:
     nothing to do (another worker claimed it, or an editor decided)."""
     if not _claim(comment_id):
         return None
-    comment = Comment.objects.get(pk=comment_id)
+    comment = Comment.objects.select_related("article").get(pk=comment_id)
     try:
         result = run_checks(comment_sample(comment))
     except TransientCheckError:
@@ -165,7 +168,7 @@ def comment_check(*, comment_id: int) -> Comment | None:
             status=S.PENDING, status_changed_at=timezone.now()
         )
         raise
-    status, flagged = _route(result)
+    status, flagged = _route(result, comment.article)
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(pk=comment_id)
         comment.spam_score = result.spam
@@ -185,7 +188,7 @@ def comment_check(*, comment_id: int) -> Comment | None:
                 comment=comment,
                 from_status=S.CHECKING,
                 to_status=status,
-                reason=_summary(result, status),
+                reason=_summary(result),
             )
         comment.save(update_fields=fields)
     return comment
@@ -223,8 +226,19 @@ def comment_check_failed(*, comment_id: int, error: str) -> None:
 
 
 def _decide(
-    *, comment: Comment, to_status: str, allowed_from: set, actor, reason: str
+    *,
+    comment: Comment,
+    to_status: str,
+    allowed_from: set,
+    actor,
+    reason_code: str,
+    reason: str,
 ) -> Comment:
+    if reason_code not in DecisionReason.values:
+        raise ValidationError(
+            f"Unknown reason {reason_code!r}; use one of: {', '.join(DecisionReason.values)}.",
+            code="invalid_reason",
+        )
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(pk=comment.pk)
         if comment.status == to_status:
@@ -246,6 +260,7 @@ def _decide(
             from_status=from_status,
             to_status=to_status,
             actor=actor,
+            reason_code=reason_code,
             reason=reason,
         )
     return comment
@@ -254,14 +269,27 @@ def _decide(
 def comment_approve(*, comment: Comment, actor, reason: str = "") -> Comment:
     return _decide(
         comment=comment, to_status=S.APPROVED, allowed_from=_APPROVE_FROM,
-        actor=actor, reason=reason,
+        actor=actor, reason_code=DecisionReason.APPROVED, reason=reason,
     )
 
 
-def comment_reject(*, comment: Comment, actor, reason: str = "") -> Comment:
+def comment_reject(
+    *, comment: Comment, actor, reason_code: str = DecisionReason.OTHER, reason: str = ""
+) -> Comment:
+    """Reject with a reason code (spam, toxic, off-topic, ...): a label for
+    the detectors as well as a record for the audit trail."""
+    if reason_code == DecisionReason.APPROVED:
+        raise ValidationError("A rejection needs a reason other than 'approved'.", code="invalid_reason")
     return _decide(
         comment=comment, to_status=S.REJECTED, allowed_from=_REJECT_FROM,
-        actor=actor, reason=reason,
+        actor=actor, reason_code=reason_code, reason=reason,
+    )
+
+
+def comment_mark_spam(*, comment: Comment, actor, reason: str = "") -> Comment:
+    return _decide(
+        comment=comment, to_status=S.SPAM, allowed_from=_SPAM_FROM,
+        actor=actor, reason_code=DecisionReason.SPAM, reason=reason,
     )
 
 

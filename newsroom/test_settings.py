@@ -7,8 +7,11 @@ DATABASE_URL and REDIS_URL and starts what is missing.
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/newsroom")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+# NEWSROOM_TEST_NAME keeps parallel test runs (several checkouts on one
+# machine) apart: their own test database, Redis database and queue.
+_name = os.environ.get("NEWSROOM_TEST_NAME", "newsroom")
+os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{_name}")
+os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{os.environ.get('NEWSROOM_TEST_REDIS_DB', '15')}")
 os.environ.setdefault("SECURE_COOKIES", "0")
 
 from newsroom.settings import *  # noqa: E402,F403
@@ -19,4 +22,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {  # noqa: F405
     "anon": "10000/min", "user": "10000/min", "comment_submit": "10000/min",
 }}
-CELERY_TASK_DEFAULT_QUEUE = "newsroom-test"
+CELERY_TASK_DEFAULT_QUEUE = f"{_name}-test"

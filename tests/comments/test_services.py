@@ -164,3 +164,38 @@ class CommentSweepTests(BaseTestCase):
         comment_sweep_stuck()
         comment.refresh_from_db()
         self.assertEqual(comment.status, S.REVIEW)
+
+
+class DecisionReasonTests(BaseTestCase):
+    def test_reject_records_reason_code(self):
+        comment = make_comment(self.article, status=S.REVIEW)
+        comment_reject(comment=comment, actor=self.editor, reason_code="toxic", reason="Insults")
+        event = comment.events.get()
+        self.assertEqual((event.reason_code, event.reason), ("toxic", "Insults"))
+
+    def test_unknown_reason_code_refused(self):
+        comment = make_comment(self.article, status=S.REVIEW)
+        with self.assertRaisesMessage(ValidationError, "Unknown reason 'rude'"):
+            comment_reject(comment=comment, actor=self.editor, reason_code="rude")
+        comment.refresh_from_db()
+        self.assertEqual(comment.status, S.REVIEW)
+
+    def test_mark_spam_by_editor(self):
+        from comments.services import comment_mark_spam
+
+        comment = make_comment(self.article, status=S.APPROVED)
+        comment_mark_spam(comment=comment, actor=self.editor)
+        comment.refresh_from_db()
+        self.assertEqual(comment.status, S.SPAM)
+        self.assertEqual(comment.events.get().reason_code, "spam")
+
+
+class ArticleThresholdTests(BaseTestCase):
+    def test_article_override_routes_lower_scores_to_spam(self):
+        body = "Great article! Read more at http://one.example.com and http://two.example.net"
+        normal = comment_check(comment_id=make_comment(self.article, body=body).pk)
+        self.assertEqual(normal.status, S.REVIEW)
+        self.article.spam_threshold_high = 0.5
+        self.article.save()
+        strict = comment_check(comment_id=make_comment(self.article, body=body + " ").pk)
+        self.assertEqual(strict.status, S.SPAM)
