@@ -50,6 +50,15 @@ _REJECT_FROM = {S.PENDING, S.CHECKING, S.REVIEW, S.SPAM, S.APPROVED}
 _SPAM_FROM = {S.PENDING, S.CHECKING, S.REVIEW, S.APPROVED, S.REJECTED}
 
 
+def _after_transition(*, comment: Comment, from_status: str, to_status: str) -> None:
+    """Everything that follows a status change, once it has committed.
+
+    One place for the consequences of a move (cache invalidation, webhooks,
+    notifications, feedback to hosted checkers), so that no caller can
+    forget one. Called by ``_event``, which every transition writes.
+    """
+
+
 def _event(
     *,
     comment: Comment,
