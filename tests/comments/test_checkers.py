@@ -1,0 +1,122 @@
+from django.test import SimpleTestCase, override_settings
+
+from comments.classifiers.base import CheckResult, CommentSample, Reason, TransientCheckError
+from comments.classifiers.links import LinkChecker
+from comments.classifiers.pipeline import combine, run_checks
+from comments.classifiers.shouting import ShoutingChecker
+from comments.classifiers.terms import TermChecker
+from comments.classifiers.text import fingerprint, normalise
+from comments.models import CommentStatus
+from comments.services import comment_check
+from tests.base import BaseTestCase, make_comment
+
+
+def sample(text):
+    return CommentSample(body=text)
+
+
+class TextTests(SimpleTestCase):
+    def test_normalise_undoes_leetspeak_and_lookalikes(self):
+        self.assertEqual(normalise("Y0u  \u0456D1OT"), "you idiot")  # Cyrillic і
+
+    def test_fingerprint_ignores_case_spacing_and_punctuation(self):
+        self.assertEqual(fingerprint("Buy NOW!!  cheap"), fingerprint("buy now cheap"))
+
+
+class LinkCheckerTests(SimpleTestCase):
+    def test_no_links_no_score(self):
+        self.assertEqual(LinkChecker().check(sample("NATO's deterrent is credible.")), CheckResult())
+
+    def test_counts_links_and_bare_domains(self):
+        one = LinkChecker().check(sample("Source: https://www.reuters.com/world/"))
+        self.assertEqual(one.spam, 0.3)
+        self.assertEqual(one.reasons[0].message, "1 link")
+        three = LinkChecker().check(sample("http://a.example.com www.b.example.org c-site.ru"))
+        self.assertEqual(three.spam, 0.85)
+        self.assertIn("c-site.ru", three.reasons[0].spans)
+
+    def test_obfuscated_links(self):
+        for text in ("visit cheapmeds dot com today", "go to cheapmeds [dot] com", "hxxp://evil"):
+            with self.subTest(text=text):
+                result = LinkChecker().check(sample(text))
+                self.assertEqual(result.spam, 0.75)
+                self.assertEqual(result.reasons[-1].message, "Disguised link")
+
+
+class ShoutingCheckerTests(SimpleTestCase):
+    def test_shouting(self):
+        result = ShoutingChecker().check(sample("THIS IS AN OUTRAGE AND EVERYONE KNOWS IT"))
+        self.assertEqual((result.spam, result.toxicity), (0.2, 0.3))
+        self.assertEqual(result.reasons[0].message, "Shouting: 100% capitals")
+
+    def test_short_capitals_are_not_shouting(self):
+        self.assertEqual(ShoutingChecker().check(sample("NATO and the UN")), CheckResult())
+
+    def test_repeated_characters(self):
+        result = ShoutingChecker().check(sample("soooooo wrong!!!!!!"))
+        self.assertEqual(result.reasons[0].spans, ("oooooo", "!!!!!!"))
+
+
+class TermCheckerTests(SimpleTestCase):
+    def test_matches_after_normalisation(self):
+        result = TermChecker().check(sample("You 1d10t, shut up"))
+        self.assertEqual(result.toxicity, 0.85)
+        self.assertEqual(result.reasons[0].spans, ("idiot", "shut up"))
+
+    def test_no_partial_word_matches(self):
+        # "Scunthorpe" and "class" must not match short terms inside words.
+        self.assertEqual(TermChecker().check(sample("Scunthorpe United won the class final")), CheckResult())
+
+    def test_spam_phrases(self):
+        result = TermChecker().check(sample("Click here for free money, buy now"))
+        self.assertEqual(result.spam, 0.9)
+
+
+class CombineTests(SimpleTestCase):
+    def test_noisy_or(self):
+        r = Reason("x", "spam", "m")
+        combined = combine([CheckResult(spam=0.5, reasons=(r,)), CheckResult(spam=0.5, toxicity=0.2)])
+        self.assertEqual((combined.spam, combined.toxicity), (0.75, 0.2))
+        self.assertEqual(combined.reasons, (r,))
+
+
+class DuplicateCheckerTests(BaseTestCase):
+    def test_copy_of_recent_comment(self):
+        make_comment(self.article, body="Everyone should read this amazing offer now")
+        result = run_checks(CommentSample(body="EVERYONE should read this amazing offer, now!"))
+        self.assertEqual(result.spam, 0.6)
+        self.assertIn("Same text as 1 recent comment(s)", result.reasons[0].message)
+
+    def test_history_off_skips_it(self):
+        make_comment(self.article, body="Everyone should read this amazing offer now")
+        self.assertEqual(run_checks(CommentSample(body="Everyone should read this amazing offer now"), history=False).spam, 0.0)
+
+
+class FlakyChecker:
+    name = "flaky"
+
+    def check(self, sample):
+        raise TransientCheckError("service timed out")
+
+
+@override_settings(COMMENT_CHECKERS=["tests.comments.test_checkers.FlakyChecker"])
+class TransientErrorTests(BaseTestCase):
+    def test_transient_error_hands_the_claim_back(self):
+        comment = make_comment(self.article)
+        with self.assertRaises(TransientCheckError):
+            comment_check(comment_id=comment.pk)
+        comment.refresh_from_db()
+        self.assertEqual(comment.status, CommentStatus.PENDING)
+        self.assertEqual(comment.check_attempts, 1)
+
+    def test_task_failure_holds_for_editor(self):
+        from comments.tasks import comment_check as task
+
+        comment = make_comment(self.article)
+        # Run the real task body eagerly with no retries left: on_failure
+        # must hand the comment to an editor.
+        result = task.apply(args=[comment.pk], retries=task.max_retries)
+        self.assertTrue(result.failed())
+        comment.refresh_from_db()
+        self.assertEqual(comment.status, CommentStatus.REVIEW)
+        self.assertIn("Automatic checks failed (TransientCheckError)", comment.reasons[-1]["message"])
