@@ -5,7 +5,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from comments.models import Comment, ModerationEvent
+from comments.classifiers.terms import lists_changed
+from comments.models import Comment, DomainRule, ModerationEvent, Term
 from comments.selectors import comment_event_list
 from comments.services import comment_approve, comment_reject
 
@@ -163,3 +164,38 @@ class ModerationEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _ListAdmin(admin.ModelAdmin):
+    """Editors' lists: every change tells the checkers to recompile."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        lists_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        lists_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        lists_changed()
+
+
+@admin.register(DomainRule)
+class DomainRuleAdmin(_ListAdmin):
+    list_display = ("domain", "action", "note", "created_at")
+    list_filter = ("action",)
+    search_fields = ("domain", "note")
+
+
+@admin.register(Term)
+class TermAdmin(_ListAdmin):
+    list_display = ("text", "head", "weight", "is_active", "created_at")
+    list_filter = ("head", "is_active")
+    list_editable = ("weight", "is_active")
+    search_fields = ("text",)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        lists_changed()

@@ -60,6 +60,10 @@ class Comment(models.Model):
     # Held for review because the toxicity head fired: top of the queue.
     flagged = models.BooleanField(default=False)
     reasons = models.JSONField(default=list, blank=True)
+    # What the form saw (honeypot, seconds to submit); empty for the API.
+    signals = models.JSONField(default=dict, blank=True)
+    # 64-bit SimHash of the text, for near-duplicate detection.
+    simhash = models.BigIntegerField(null=True, blank=True)
     check_attempts = models.PositiveSmallIntegerField(default=0)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -84,6 +88,9 @@ class Comment(models.Model):
                 name="comment_queue_idx",
             ),
             models.Index(fields=["status", "status_changed_at"], name="comment_sweep_idx"),
+            # Posting-rate checks.
+            models.Index(fields=["author_email", "created_at"], name="comment_email_rate_idx"),
+            models.Index(fields=["ip_hash", "created_at"], name="comment_ip_rate_idx"),
         ]
 
     def __str__(self) -> str:
@@ -126,3 +133,55 @@ class ModerationEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Moderation events are append-only.")
+
+
+class ListAction(models.TextChoices):
+    ALLOW = "allow", "Allow (links to it are not suspicious)"
+    BLOCK = "block", "Block (links to it are spam)"
+
+
+class DomainRule(models.Model):
+    """An editor-managed allow or block rule for a link's domain. A rule for
+    example.com also covers its subdomains."""
+
+    domain = models.CharField(max_length=253, unique=True)
+    action = models.CharField(max_length=5, choices=ListAction.choices)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display().split(' ')[0]} {self.domain}"
+
+
+class TermHead(models.TextChoices):
+    SPAM = "spam", "Spam"
+    TOXICITY = "toxicity", "Toxicity"
+
+
+class Term(models.Model):
+    """An editor-managed word or phrase, matched after Unicode, leetspeak
+    and spacing normalisation."""
+
+    text = models.CharField(max_length=100)
+    head = models.CharField(max_length=8, choices=TermHead.choices)
+    weight = models.FloatField(
+        default=0.6, help_text="Score one match adds (0-1); several combine."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["head", "text"]
+        constraints = [
+            models.UniqueConstraint(fields=["text", "head"], name="term_unique_per_head"),
+            models.CheckConstraint(
+                condition=models.Q(weight__gte=0) & models.Q(weight__lte=1),
+                name="term_weight_0_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text} ({self.head})"

@@ -37,6 +37,7 @@ from django.utils import timezone
 from articles.models import Article
 from comments.classifiers.base import CheckResult, CommentSample, TransientCheckError
 from comments.classifiers.pipeline import run_checks
+from comments.classifiers.text import simhash
 from comments.models import Comment, CommentStatus, DecisionReason, ModerationEvent
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ def comment_create(
     body: str,
     ip_hash: str = "",
     user_agent: str = "",
+    signals: dict | None = None,
 ) -> Comment:
     """Store a reader's comment as pending and queue it for checking."""
     if not article.comments_open:
@@ -99,7 +101,9 @@ def comment_create(
         body=body.strip(),
         ip_hash=ip_hash,
         user_agent=user_agent[:300],
+        signals=signals or {},
     )
+    comment.simhash = simhash(comment.body)
     comment.full_clean()
     with transaction.atomic():
         comment.save()
@@ -160,6 +164,7 @@ def comment_sample(comment: Comment) -> CommentSample:
         article_id=comment.article_id,
         comment_id=comment.pk,
         ip_hash=comment.ip_hash,
+        signals=comment.signals,
     )
 
 

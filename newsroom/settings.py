@@ -167,6 +167,12 @@ MODERATION_THRESHOLDS = {
     ),
 }
 COMMENT_DUPLICATE_WINDOW_HOURS = envint("COMMENT_DUPLICATE_WINDOW_HOURS", 24)
+# More than COMMENT_RATE_LIMIT comments from one e-mail or IP within the
+# window is suspicious; more than twice that is spam.
+COMMENT_RATE_LIMIT = envint("COMMENT_RATE_LIMIT", 5)
+COMMENT_RATE_WINDOW_MINUTES = envint("COMMENT_RATE_WINDOW_MINUTES", 10)
+# A human takes longer than this to read and write a comment.
+COMMENT_MIN_SUBMIT_SECONDS = envint("COMMENT_MIN_SUBMIT_SECONDS", 3)
 
 # --- Django REST framework -----------------------------------------------
 REST_FRAMEWORK = {

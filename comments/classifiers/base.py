@@ -26,6 +26,8 @@ class CommentSample:
     article_id: int | None = None
     comment_id: int | None = None
     ip_hash: str = ""
+    # What the web form saw (honeypot, seconds to submit); empty for the API.
+    signals: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

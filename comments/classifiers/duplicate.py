@@ -1,4 +1,8 @@
-"""Copies of a recent comment: the same text posted again."""
+"""Copies and near-copies of recent comments, on any article.
+
+Each comment stores a 64-bit SimHash of its word 3-shingles; texts that
+differ by a few words (a changed name, an added link) differ in a few bits.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from comments.classifiers.base import CheckResult, CommentSample, Reason
-from comments.classifiers.text import fingerprint
+from comments.classifiers.text import hamming, simhash, words
 
-MIN_LENGTH = 20  # "Agreed." twice is not spam.
+MIN_WORDS = 6  # "Agreed, well said." twice is not spam.
+MAX_DISTANCE = 4  # bits out of 64
+RECENT = 5000
 
 
 class DuplicateChecker:
@@ -21,21 +27,22 @@ class DuplicateChecker:
     def check(self, sample: CommentSample) -> CheckResult:
         from comments.models import Comment
 
-        key = fingerprint(sample.body)
-        if len(key) < MIN_LENGTH:
+        if len(words(sample.body)) < MIN_WORDS:
             return CheckResult()
+        key = simhash(sample.body)
         since = timezone.now() - timedelta(hours=settings.COMMENT_DUPLICATE_WINDOW_HOURS)
-        # Narrow by length in SQL, then compare fingerprints in Python.
-        candidates = (
-            Comment.objects.filter(created_at__gte=since)
+        recent = (
+            Comment.objects.filter(created_at__gte=since, simhash__isnull=False)
             .exclude(pk=sample.comment_id)
             .order_by("-created_at")
-            .values_list("id", "body")[:500]
+            .values_list("id", "simhash", "article_id")[:RECENT]
         )
-        copies = [pk for pk, body in candidates if fingerprint(body) == key]
+        copies = [(pk, art) for pk, h, art in recent if hamming(h, key) <= MAX_DISTANCE]
         if not copies:
             return CheckResult()
+        articles = {art for _, art in copies}
         spam = 0.6 if len(copies) == 1 else 0.95
-        ids = ", ".join(f"#{pk}" for pk in copies[:5])
-        message = f"Same text as {len(copies)} recent comment(s): {ids}"
+        ids = ", ".join(f"#{pk}" for pk, _ in copies[:5])
+        where = f" on {len(articles)} articles" if len(articles) > 1 else ""
+        message = f"Same or nearly the same text as {len(copies)} recent comment(s){where}: {ids}"
         return CheckResult(spam=spam, reasons=(Reason(self.name, "spam", message),))

@@ -15,9 +15,12 @@ from comments.classifiers.base import Checker, CheckResult, CommentSample
 
 DEFAULT_CHECKERS = [
     "comments.classifiers.links.LinkChecker",
+    "comments.classifiers.lures.LureChecker",
     "comments.classifiers.shouting.ShoutingChecker",
     "comments.classifiers.terms.TermChecker",
+    "comments.classifiers.formsignals.FormSignalsChecker",
     "comments.classifiers.duplicate.DuplicateChecker",
+    "comments.classifiers.rate.RateChecker",
 ]
 
 

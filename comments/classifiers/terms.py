@@ -1,16 +1,24 @@
-"""A small built-in term list, matched after normalisation.
+"""Term lists: built-in defaults plus the ones editors manage in the admin.
 
-Matching runs on `normalise(text)`, so "1d10t", "IDIOT" and "іdiot" (with a
-Cyrillic і) all match "idiot". The detection issue replaces this list with
-editor-managed ones.
+Matching runs on `text.words(body)`: lower-cased, accents and look-alike
+letters folded, leetspeak undone and letter-by-letter spellings joined, so
+"1d10t", "IDIOT", "i d i o t" and "іdiot" (Cyrillic і) all match "idiot".
+
+Terms are compiled into a dict keyed by phrase, and a comment is matched by
+looking up each of its word n-grams (n up to the longest term): the cost
+grows with the comment's length, not with the number of terms, so thousands
+of terms stay fast. The compiled lists are rebuilt when editors change them
+(a version number in the shared cache says when).
 """
 
 from __future__ import annotations
 
-import re
+import threading
+
+from django.core.cache import cache
 
 from comments.classifiers.base import CheckResult, CommentSample, Reason
-from comments.classifiers.text import normalise
+from comments.classifiers.text import words
 
 TOXIC_TERMS = (
     "idiot", "idiots", "moron", "morons", "imbecile", "stupid", "retard", "retarded",
@@ -26,30 +34,101 @@ SPAM_TERMS = (
     "telegram me", "dm me", "promo code", "cheap pills", "loan offer",
     "weight loss", "forex", "binary options",
 )
+BUILTIN_WEIGHT = 0.6
+VERSION_KEY = "comments:term-lists:version"
 
 
-def _compile(terms: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = sorted((re.escape(t) for t in terms), key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
+class CompiledTerms:
+    def __init__(self, terms: dict[str, dict[str, tuple[float, str]]]):
+        # head -> {normalised phrase: (weight, the term as written)}
+        self.terms = terms
+        self.max_words = max(
+            (len(p.split()) for table in terms.values() for p in table), default=1
+        )
+
+    def match(self, tokens: list[str]) -> dict[str, dict[str, float]]:
+        """head -> {term as written: weight} for every term in `tokens`."""
+        found: dict[str, dict[str, float]] = {head: {} for head in self.terms}
+        for n in range(1, self.max_words + 1):
+            for i in range(len(tokens) - n + 1):
+                phrase = " ".join(tokens[i : i + n])
+                for head, table in self.terms.items():
+                    hit = table.get(phrase)
+                    if hit is not None:
+                        found[head][hit[1]] = hit[0]
+        return found
 
 
-_TOXIC = _compile(TOXIC_TERMS)
-_SPAM = _compile(SPAM_TERMS)
+def _phrase(text: str) -> str:
+    return " ".join(words(text))
+
+
+def compile_terms() -> CompiledTerms:
+    from comments.models import Term
+
+    table: dict[str, dict[str, tuple[float, str]]] = {
+        "spam": {_phrase(t): (BUILTIN_WEIGHT, t) for t in SPAM_TERMS},
+        "toxicity": {_phrase(t): (BUILTIN_WEIGHT, t) for t in TOXIC_TERMS},
+    }
+    for text, head, weight in Term.objects.filter(is_active=True).values_list(
+        "text", "head", "weight"
+    ):
+        phrase = _phrase(text)
+        if phrase:
+            table[head][phrase] = (weight, text)
+    return CompiledTerms(table)
+
+
+def lists_changed() -> None:
+    """Tell every process to recompile its term and domain lists."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 1, timeout=None)
+
+
+class _Compiled:
+    """A per-process compiled object, rebuilt when the shared version moves."""
+
+    def __init__(self, build):
+        self.build = build
+        self.lock = threading.Lock()
+        self.version = object()
+        self.value = None
+
+    def get(self):
+        version = cache.get(VERSION_KEY, 0)
+        if version != self.version:
+            with self.lock:
+                if version != self.version:
+                    self.value = self.build()
+                    self.version = version
+        return self.value
+
+
+_terms = _Compiled(compile_terms)
+
+
+def _combine(weights) -> float:
+    keep = 1.0
+    for w in weights:
+        keep *= 1.0 - w
+    return round(1.0 - keep, 4)
 
 
 class TermChecker:
     name = "terms"
 
     def check(self, sample: CommentSample) -> CheckResult:
-        text = normalise(sample.body)
-        toxic = sorted(set(_TOXIC.findall(text)))
-        spammy = sorted(set(_SPAM.findall(text)))
+        found = _terms.get().match(words(sample.body))
+        toxic, spammy = found["toxicity"], found["spam"]
         reasons = []
-        toxicity = spam = 0.0
         if toxic:
-            toxicity = 0.6 if len(toxic) == 1 else 0.85
-            reasons.append(Reason(self.name, "toxicity", "Abusive terms", tuple(toxic)))
+            reasons.append(Reason(self.name, "toxicity", "Abusive terms", tuple(sorted(toxic))))
         if spammy:
-            spam = {1: 0.4, 2: 0.7}.get(len(spammy), 0.9)
-            reasons.append(Reason(self.name, "spam", "Spam phrases", tuple(spammy)))
-        return CheckResult(spam=spam, toxicity=toxicity, reasons=tuple(reasons))
+            reasons.append(Reason(self.name, "spam", "Spam phrases", tuple(sorted(spammy))))
+        return CheckResult(
+            spam=_combine(spammy.values()),
+            toxicity=_combine(toxic.values()),
+            reasons=tuple(reasons),
+        )

@@ -34,3 +34,47 @@ def fingerprint(text: str) -> str:
     """A key that is equal for copies that differ only in case, spacing or
     punctuation: used to spot duplicates."""
     return re.sub(r"[^a-z0-9]+", "", fold(text))[:500]
+
+
+_TOKEN = re.compile(r"[a-z0-9@$!|]+")
+_LETTER = re.compile(r"[a-z]")
+# "i d i o t", "i.d.i.o.t", "i-d-i-o-t": letters split to dodge filters.
+_SPACED = re.compile(r"(?<![\w@$])(?:[a-z0-9@$][\s.\-_*]){2,}[a-z0-9@$](?![\w@$])")
+
+
+def words(text: str) -> list[str]:
+    """The words of a text: folded, with letter-by-letter spellings joined
+    and leetspeak undone inside words ("1d10t", "$hit"), but numbers left
+    alone ("2024") and trailing "!" treated as punctuation."""
+    folded = _SPACED.sub(lambda m: re.sub(r"[\s.\-_*]", "", m.group(0)), fold(text))
+    out = []
+    for token in _TOKEN.findall(folded):
+        token = token.strip("!|")
+        if not token:
+            continue
+        if _LETTER.search(token):
+            token = token.translate(_LEET)
+        token = re.sub(r"[^a-z0-9]", "", token)
+        if token:
+            out.append(token)
+    return out
+
+
+def simhash(text: str) -> int:
+    """A 64-bit SimHash over word 3-shingles: near-identical texts differ in
+    a few bits. Returned as a signed 64-bit int (PostgreSQL's bigint)."""
+    import hashlib
+
+    tokens = words(text)
+    shingles = [" ".join(tokens[i : i + 3]) for i in range(max(1, len(tokens) - 2))]
+    counts = [0] * 64
+    for shingle in shingles:
+        h = int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
+        for bit in range(64):
+            counts[bit] += 1 if h >> bit & 1 else -1
+    value = sum(1 << bit for bit in range(64) if counts[bit] > 0)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def hamming(a: int, b: int) -> int:
+    return ((a ^ b) & ((1 << 64) - 1)).bit_count()

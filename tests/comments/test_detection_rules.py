@@ -1,0 +1,149 @@
+"""Editor-managed lists and the rule-based spam signals (issue #3)."""
+
+import time
+
+from django.test import TestCase, override_settings
+
+from articles.models import Article
+from comments.classifiers.base import CheckResult, CommentSample
+from comments.classifiers.duplicate import DuplicateChecker
+from comments.classifiers.formsignals import FormSignalsChecker
+from comments.classifiers.links import LinkChecker
+from comments.classifiers.lures import LureChecker
+from comments.classifiers.rate import RateChecker
+from comments.classifiers.terms import TermChecker, lists_changed
+from comments.classifiers.text import hamming, simhash
+from comments.models import DomainRule, Term
+from tests.base import BaseTestCase, make_comment
+
+
+def sample(text, **kw):
+    return CommentSample(body=text, **kw)
+
+
+class ListsTestCase(TestCase):
+    """Lists are compiled per process; tell the checkers when they change."""
+
+    def setUp(self):
+        lists_changed()
+        self.addCleanup(lists_changed)
+
+
+class DomainRuleTests(ListsTestCase):
+    def test_blocked_domain_and_its_subdomains_are_spam(self):
+        DomainRule.objects.create(domain="cheap-pills.example", action="block")
+        lists_changed()
+        result = LinkChecker().check(sample("see https://shop.cheap-pills.example/buy"))
+        self.assertEqual(result.spam, 0.95)
+        self.assertEqual(result.reasons[0].message, "Link to a blocked domain")
+        self.assertEqual(result.reasons[0].spans, ("shop.cheap-pills.example",))
+
+    def test_allowed_domain_does_not_count(self):
+        DomainRule.objects.create(domain="reuters.com", action="allow")
+        lists_changed()
+        self.assertEqual(LinkChecker().check(sample("Source: https://www.reuters.com/world/x")), CheckResult())
+        self.assertEqual(LinkChecker().check(sample("https://reuters.com.evil.example/")).spam, 0.3)
+
+
+class EditorTermTests(ListsTestCase):
+    def test_editor_terms_match_after_normalisation(self):
+        Term.objects.create(text="Putinbot", head="toxicity", weight=0.7)
+        Term.objects.create(text="miracle cure", head="spam", weight=0.8)
+        lists_changed()
+        result = TermChecker().check(sample("You PUT1NB0T, try this m i r a c l e cure"))
+        self.assertEqual((result.spam, result.toxicity), (0.8, 0.7))
+
+    def test_inactive_terms_are_ignored(self):
+        Term.objects.create(text="zzword", head="toxicity", is_active=False)
+        lists_changed()
+        self.assertEqual(TermChecker().check(sample("zzword")), CheckResult())
+
+    def test_thousands_of_terms_cost_per_word_not_per_term(self):
+        Term.objects.bulk_create(
+            [Term(text=f"badterm{i} phrase", head="toxicity") for i in range(5000)]
+        )
+        lists_changed()
+        checker = TermChecker()
+        result = checker.check(sample("a comment with badterm4999 phrase inside"))
+        self.assertEqual(result.reasons[0].spans, ("badterm4999 phrase",))
+
+
+class LureTests(TestCase):
+    def test_phone_numbers(self):
+        result = LureChecker().check(sample("Call +44 20 7946 0958 for details"))
+        self.assertEqual(result.spam, 0.5)
+        self.assertEqual(result.reasons[0].spans, ("+44 20 7946 0958",))
+
+    def test_years_and_figures_are_not_phones(self):
+        for text in ("From 2022-2024 the war cost 100,000 lives", "F-16 jets, 300 km range"):
+            with self.subTest(text=text):
+                self.assertEqual(LureChecker().check(sample(text)), CheckResult())
+
+    def test_money_and_crypto_lures_with_contact(self):
+        result = LureChecker().check(
+            sample("I earn $500 a day with bitcoin trading, WhatsApp +1 202 555 0143")
+        )
+        self.assertEqual(result.spam, 0.85)
+        messages = [r.message for r in result.reasons]
+        self.assertEqual(messages, ["Phone number", "Money or crypto lure", "Asks to be contacted off-site"])
+
+    def test_civil_money_talk_is_not_a_lure(self):
+        text = "The $61 billion aid package passed after months of delay."
+        self.assertEqual(LureChecker().check(sample(text)), CheckResult())
+
+
+class NearDuplicateTests(BaseTestCase):
+    def test_simhash_is_close_for_near_copies(self):
+        a = simhash("Great analysis, everyone should read my blog about NATO politics today")
+        b = simhash("Great analysis, everyone should read my blog about NATO politics now")
+        c = simhash("The Kremlin has warned against strikes deep inside Russian territory")
+        self.assertLessEqual(hamming(a, b), 20)
+        self.assertGreater(hamming(a, c), 20)
+
+    def test_near_copy_on_another_article(self):
+        other = Article.objects.create(slug="other", headline="Other", body="x", is_published=True)
+        make_comment(self.article, body="Amazing offer for every reader, visit my profile for the secret method")
+        make_comment(other, body="Amazing offer for every reader, visit my profile for the secret method!!")
+        result = DuplicateChecker().check(
+            sample("Amazing offer for every reader - visit my profile for the secret method")
+        )
+        self.assertEqual(result.spam, 0.95)
+        self.assertIn("on 2 articles", result.reasons[0].message)
+
+    def test_short_replies_are_not_duplicates(self):
+        make_comment(self.article, body="Agreed, well said.")
+        self.assertEqual(DuplicateChecker().check(sample("Agreed, well said.")), CheckResult())
+
+
+@override_settings(COMMENT_RATE_LIMIT=2, COMMENT_RATE_WINDOW_MINUTES=10)
+class RateTests(BaseTestCase):
+    def test_many_comments_from_one_email(self):
+        for i in range(2):
+            make_comment(self.article, body=f"c{i}", author_email="fast@example.org")
+        self.assertEqual(RateChecker().check(sample("x", author_email="fast@example.org")).spam, 0.5)
+        for i in range(2):
+            make_comment(self.article, body=f"d{i}", author_email="FAST@example.org")
+        result = RateChecker().check(sample("x", author_email="fast@example.org"))
+        self.assertEqual(result.spam, 0.9)
+        self.assertEqual(result.reasons[0].message, "5 comments from this e-mail address in 10 minutes")
+
+    def test_per_ip_hash(self):
+        for i in range(3):
+            make_comment(self.article, body=f"c{i}", ip_hash="abc")
+        result = RateChecker().check(sample("x", ip_hash="abc", author_email="new@example.org"))
+        self.assertEqual(result.reasons[0].message, "4 comments from this IP address in 10 minutes")
+
+
+class FormSignalsTests(TestCase):
+    def test_honeypot(self):
+        result = FormSignalsChecker().check(sample("hi", signals={"honeypot": True}))
+        self.assertEqual(result.spam, 0.99)
+
+    def test_too_fast(self):
+        result = FormSignalsChecker().check(sample("hi", signals={"seconds_to_submit": 0.8}))
+        self.assertEqual(result.spam, 0.6)
+        self.assertEqual(result.reasons[0].message, "Submitted 0.8 s after the form was shown")
+
+    def test_human_pace_and_api(self):
+        self.assertEqual(FormSignalsChecker().check(sample("hi", signals={"seconds_to_submit": 40})), CheckResult())
+        self.assertEqual(FormSignalsChecker().check(sample("hi")), CheckResult())
