@@ -173,6 +173,8 @@ COMMENT_RATE_LIMIT = envint("COMMENT_RATE_LIMIT", 5)
 COMMENT_RATE_WINDOW_MINUTES = envint("COMMENT_RATE_WINDOW_MINUTES", 10)
 # A human takes longer than this to read and write a comment.
 COMMENT_MIN_SUBMIT_SECONDS = envint("COMMENT_MIN_SUBMIT_SECONDS", 3)
+# How often a process looks for editors' changes to term and domain lists.
+COMMENT_LISTS_RECHECK_SECONDS = envint("COMMENT_LISTS_RECHECK_SECONDS", 5)
 
 # --- Django REST framework -----------------------------------------------
 REST_FRAMEWORK = {

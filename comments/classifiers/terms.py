@@ -14,7 +14,9 @@ of terms stay fast. The compiled lists are rebuilt when editors change them
 from __future__ import annotations
 
 import threading
+import time
 
+from django.conf import settings
 from django.core.cache import cache
 
 from comments.classifiers.base import CheckResult, CommentSample, Reason
@@ -88,16 +90,23 @@ def lists_changed() -> None:
 
 
 class _Compiled:
-    """A per-process compiled object, rebuilt when the shared version moves."""
+    """A per-process compiled object, rebuilt when the shared version moves.
+    The version is read from the cache at most every
+    COMMENT_LISTS_RECHECK_SECONDS, so scoring costs no round trip."""
 
     def __init__(self, build):
         self.build = build
         self.lock = threading.Lock()
         self.version = object()
         self.value = None
+        self.checked_at = float("-inf")
 
     def get(self):
+        now = time.monotonic()
+        if now - self.checked_at < settings.COMMENT_LISTS_RECHECK_SECONDS:
+            return self.value
         version = cache.get(VERSION_KEY, 0)
+        self.checked_at = now
         if version != self.version:
             with self.lock:
                 if version != self.version:
