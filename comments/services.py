@@ -69,7 +69,7 @@ def _event(
     reason_code: str = "",
     reason: str = "",
 ) -> ModerationEvent:
-    return ModerationEvent.objects.create(
+    event = ModerationEvent.objects.create(
         comment=comment,
         actor=actor,
         reason_code=reason_code,
@@ -79,6 +79,8 @@ def _event(
         spam_score=comment.spam_score,
         toxicity_score=comment.toxicity_score,
     )
+    _after_transition(comment=comment, from_status=from_status, to_status=to_status)
+    return event
 
 
 def comment_create(
