@@ -26,6 +26,7 @@ class CommentSample:
     article_id: int | None = None
     comment_id: int | None = None
     ip_hash: str = ""
+    user_agent: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class CheckResult:
     spam: float = 0.0
     toxicity: float = 0.0
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    # Names of optional hosted checkers that could not answer. Their
+    # comments are held for an editor whatever the other scores say.
+    unavailable: tuple[str, ...] = field(default_factory=tuple)
 
 
 class Checker(Protocol):
