@@ -57,7 +57,7 @@ def _after_transition(*, comment: Comment, from_status: str, to_status: str) -> 
     notifications, feedback to hosted checkers), so that no caller can
     forget one. Called by ``_event``, which every transition writes.
     """
-    comment_akismet_feedback(comment=comment, from_status=from_status, to_status=to_status)
+    comment_enqueue_akismet_feedback(comment=comment, from_status=from_status, to_status=to_status)
 
 
 def _event(
@@ -380,7 +380,7 @@ def _akismet_feedback_kind(*, comment: Comment, from_status: str, to_status: str
     return ""
 
 
-def comment_akismet_feedback(*, comment: Comment, from_status: str, to_status: str) -> None:
+def comment_enqueue_akismet_feedback(*, comment: Comment, from_status: str, to_status: str) -> None:
     """Queue submit-ham / submit-spam for an editor's decision, once it has
     committed, when Akismet is enabled."""
     if not settings.AKISMET_ENABLED:
@@ -404,7 +404,7 @@ def comment_akismet_feedback(*, comment: Comment, from_status: str, to_status: s
     transaction.on_commit(send)
 
 
-def comment_akismet_feedback_send(*, comment_id: int, kind: str) -> bool:
+def comment_akismet_feedback(*, comment_id: int, kind: str) -> bool:
     """Send one editor's verdict to Akismet. Returns False when there is
     nothing to send (the comment is gone, or Akismet was switched off)."""
     from comments.classifiers import akismet

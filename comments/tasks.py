@@ -55,6 +55,6 @@ def comment_sweep_stuck() -> int:
     time_limit=30,
 )
 def comment_akismet_feedback(comment_id: int, kind: str) -> bool:
-    from comments.services import comment_akismet_feedback_send as send
+    from comments.services import comment_akismet_feedback as send
 
     return send(comment_id=comment_id, kind=kind)

@@ -20,7 +20,7 @@ from comments.classifiers.http_moderation import parse_answer
 from comments.classifiers.pipeline import get_checkers
 from comments.models import Comment, CommentStatus, DecisionReason
 from comments.services import (
-    comment_akismet_feedback_send,
+    comment_akismet_feedback,
     comment_approve,
     comment_check,
     comment_mark_spam,
@@ -345,10 +345,10 @@ class AkismetFeedbackTests(FakeServiceTestCase):
         self.fake.answer("/1.1/submit-spam", "oops", status=503)
         comment = make_comment(self.article, status=CommentStatus.REJECTED)
         with self.assertRaisesMessage(TransientCheckError, "Akismet unavailable (HTTP 503)"):
-            comment_akismet_feedback_send(comment_id=comment.pk, kind="spam")
+            comment_akismet_feedback(comment_id=comment.pk, kind="spam")
 
     def test_feedback_for_a_deleted_comment_sends_nothing(self):
-        self.assertIs(comment_akismet_feedback_send(comment_id=0, kind="ham"), False)
+        self.assertIs(comment_akismet_feedback(comment_id=0, kind="ham"), False)
         self.assertEqual(self.fake.requests, [])
 
 
@@ -519,3 +519,40 @@ def test_worker_checks_with_akismet_and_sends_the_editors_verdict(celery_worker)
         assert fake.form()["user_ip"].startswith("2001:db8:")
     finally:
         fake.stop()
+
+
+class HostedSettingsTests(SimpleTestCase):
+    """A half-configured hosted checker stops the process at start-up."""
+
+    def load_settings(self, **env):
+        import os
+        import runpy
+        from unittest import mock
+
+        import newsroom.settings
+
+        # Run the settings file afresh; the live settings stay untouched.
+        with mock.patch.dict(os.environ, env):
+            return runpy.run_path(newsroom.settings.__file__)
+
+    def test_akismet_on_without_a_key_refuses_to_start(self):
+        from django.core.exceptions import ImproperlyConfigured
+
+        with self.assertRaisesMessage(
+            ImproperlyConfigured,
+            "AKISMET_ENABLED is on but AKISMET_API_KEY or AKISMET_SITE_URL is empty.",
+        ):
+            self.load_settings(AKISMET_ENABLED="1", AKISMET_API_KEY="", AKISMET_SITE_URL="")
+
+    def test_http_checker_on_without_a_url_refuses_to_start(self):
+        from django.core.exceptions import ImproperlyConfigured
+
+        with self.assertRaisesMessage(
+            ImproperlyConfigured,
+            "MODERATION_HTTP_ENABLED is on but MODERATION_HTTP_URL is not an http(s) URL.",
+        ):
+            self.load_settings(MODERATION_HTTP_ENABLED="1", MODERATION_HTTP_URL="moderation.local")
+
+    def test_off_by_default(self):
+        values = self.load_settings()
+        self.assertEqual((values["AKISMET_ENABLED"], values["MODERATION_HTTP_ENABLED"]), (False, False))
