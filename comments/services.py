@@ -58,6 +58,7 @@ def _after_transition(*, comment: Comment, from_status: str, to_status: str) -> 
     notifications, feedback to hosted checkers), so that no caller can
     forget one. Called by ``_event``, which every transition writes.
     """
+    comment_enqueue_akismet_feedback(comment=comment, from_status=from_status, to_status=to_status)
 
 
 def _event(
@@ -148,6 +149,10 @@ def _route(result: CheckResult, article: Article) -> tuple[str, bool]:
     flagged = result.toxicity >= tox_low
     if result.spam >= spam_high:
         return S.SPAM, flagged
+    # A comment a hosted checker could not judge (``result.unavailable``)
+    # must never be published on the local scores alone. Nothing is
+    # published without an editor today, so it goes to review like the
+    # rest; keep it so if an auto-publish route is added here.
     return S.REVIEW, flagged
 
 
@@ -167,17 +172,22 @@ def comment_sample(comment: Comment) -> CommentSample:
         comment_id=comment.pk,
         ip_hash=comment.ip_hash,
         signals=comment.signals,
+        user_agent=comment.user_agent,
     )
 
 
-def comment_check(*, comment_id: int) -> Comment | None:
+def comment_check(*, comment_id: int, final_attempt: bool = False) -> Comment | None:
     """Claim, check and route one comment. Returns None when there was
-    nothing to do (another worker claimed it, or an editor decided)."""
+    nothing to do (another worker claimed it, or an editor decided).
+
+    ``final_attempt``: the task has no retries left, so a hosted checker
+    that is still unavailable holds the comment for review instead of
+    failing the whole check (the local scores stand)."""
     if not _claim(comment_id):
         return None
     comment = Comment.objects.select_related("article").get(pk=comment_id)
     try:
-        result = run_checks(comment_sample(comment))
+        result = run_checks(comment_sample(comment), final_attempt=final_attempt)
     except TransientCheckError:
         # Hand the claim back so that the retry (or the sweep) can take it.
         Comment.objects.filter(pk=comment_id, status=S.CHECKING).update(
@@ -342,3 +352,70 @@ def comment_sweep_stuck(*, now=None) -> int:
         if comment_enqueue_check(comment_id=pk):
             requeued += 1
     return requeued
+
+
+# --- Feedback to hosted checkers -------------------------------------------
+
+
+def _akismet_feedback_kind(*, comment: Comment, from_status: str, to_status: str) -> str:
+    """"ham", "spam" or "" (nothing to tell) for one status change.
+
+    Only editors' decisions teach Akismet: an approval of a comment the
+    checks held as suspect (routed to spam, flagged, or a spam score at or
+    above the low threshold) is ham; marking spam, or rejecting with the
+    reason "spam", is spam.
+    """
+    if to_status == S.APPROVED:
+        spam_low, _spam_high = comment.article.thresholds("spam")
+        suspect = (
+            from_status == S.SPAM
+            or comment.flagged
+            or (comment.spam_score or 0.0) >= spam_low
+        )
+        return "ham" if suspect else ""
+    if to_status not in (S.SPAM, S.REJECTED):
+        return ""
+    # The checks route to spam too; only a decision by a person counts.
+    actor_id, reason_code = (
+        comment.events.order_by("-id").values_list("actor_id", "reason_code").first()
+        or (None, "")
+    )
+    if actor_id is not None and reason_code == DecisionReason.SPAM:
+        return "spam"
+    return ""
+
+
+def comment_enqueue_akismet_feedback(*, comment: Comment, from_status: str, to_status: str) -> None:
+    """Queue submit-ham / submit-spam for an editor's decision, once it has
+    committed, when Akismet is enabled."""
+    if not settings.AKISMET_ENABLED:
+        return
+    kind = _akismet_feedback_kind(comment=comment, from_status=from_status, to_status=to_status)
+    if not kind:
+        return
+    from comments.tasks import comment_akismet_feedback as task
+
+    comment_id = comment.pk
+
+    def send() -> None:
+        try:
+            task.apply_async(args=[comment_id, kind])
+        except Exception:  # kombu raises several unrelated types when down
+            logger.warning(
+                "Could not enqueue Akismet %s feedback for comment %s.",
+                kind, comment_id, exc_info=True,
+            )
+
+    transaction.on_commit(send)
+
+
+def comment_akismet_feedback(*, comment_id: int, kind: str) -> bool:
+    """Send one editor's verdict to Akismet. Returns False when there is
+    nothing to send (the comment is gone, or Akismet was switched off)."""
+    from comments.classifiers import akismet
+
+    comment = Comment.objects.filter(pk=comment_id).first()
+    if comment is None or not settings.AKISMET_ENABLED:
+        return False
+    akismet.submit(kind, comment_sample(comment))
+    return True

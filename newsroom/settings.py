@@ -176,6 +176,27 @@ COMMENT_MIN_SUBMIT_SECONDS = envint("COMMENT_MIN_SUBMIT_SECONDS", 3)
 # How often a process looks for editors' changes to term and domain lists.
 COMMENT_LISTS_RECHECK_SECONDS = envint("COMMENT_LISTS_RECHECK_SECONDS", 5)
 
+# --- Optional hosted checkers (docs/hosted-checkers.md), off by default ------
+AKISMET_ENABLED = envbool("AKISMET_ENABLED", False)
+AKISMET_API_KEY = envstr("AKISMET_API_KEY")
+AKISMET_SITE_URL = envstr("AKISMET_SITE_URL")
+AKISMET_TIMEOUT = envfloat("AKISMET_TIMEOUT", 3.0)
+# Another endpoint for Akismet's REST API (a proxy); empty: Akismet's own.
+AKISMET_API_URL = envstr("AKISMET_API_URL")
+AKISMET_IS_TEST = envbool("AKISMET_IS_TEST", False)
+if AKISMET_ENABLED and not (AKISMET_API_KEY and AKISMET_SITE_URL):
+    raise ImproperlyConfigured(
+        "AKISMET_ENABLED is on but AKISMET_API_KEY or AKISMET_SITE_URL is empty."
+    )
+MODERATION_HTTP_ENABLED = envbool("MODERATION_HTTP_ENABLED", False)
+MODERATION_HTTP_URL = envstr("MODERATION_HTTP_URL")
+MODERATION_HTTP_TOKEN = envstr("MODERATION_HTTP_TOKEN")
+MODERATION_HTTP_TIMEOUT = envfloat("MODERATION_HTTP_TIMEOUT", 3.0)
+if MODERATION_HTTP_ENABLED and not MODERATION_HTTP_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        "MODERATION_HTTP_ENABLED is on but MODERATION_HTTP_URL is not an http(s) URL."
+    )
+
 # --- Django REST framework -----------------------------------------------
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns "not logged in" into

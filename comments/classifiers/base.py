@@ -28,6 +28,7 @@ class CommentSample:
     ip_hash: str = ""
     # What the web form saw (honeypot, seconds to submit); empty for the API.
     signals: dict = field(default_factory=dict)
+    user_agent: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,9 @@ class CheckResult:
     spam: float = 0.0
     toxicity: float = 0.0
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    # Names of optional hosted checkers that could not answer. Their
+    # comments are held for an editor whatever the other scores say.
+    unavailable: tuple[str, ...] = field(default_factory=tuple)
 
 
 class Checker(Protocol):
