@@ -163,3 +163,6 @@ class ModerationEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+# The editors' moderation desk: queue, dashboard and bans (comments/desk_admin.py).
+from comments import desk_admin  # noqa: E402,F401
