@@ -17,7 +17,7 @@ def bar_chart(rows: list[tuple[str, int]], *, width: int = 560, bar: int = 22, g
         w = max(1, round(span * value / top)) if value else 0
         bars.append({
             "label": label, "value": value, "x": label_w, "y": y, "w": w, "h": bar,
-            "label_y": y + bar * 0.7, "value_x": label_w + w + 6,
+            "label_y": round(y + bar * 0.7, 1), "value_x": label_w + w + 6,
         })
     return {
         "width": width,
@@ -45,25 +45,25 @@ def daily_rates_chart(rates, *, width: int = 640, height: int = 220) -> dict:
     top = _nice_top(max([max(r.spam_rate, r.toxic_rate) for r in rates] or [0]))
     n = max(len(rates), 1)
     slot = plot_w / n
-    col = max(2, min(18, slot / 2 - 2))
+    col = round(max(2, min(18, slot / 2 - 2)), 1)
     days = []
     label_every = max(1, math.ceil(n / 10))
     for i, r in enumerate(rates):
-        x = left + i * slot + slot / 2
-        spam_h = plot_h * r.spam_rate / top
-        toxic_h = plot_h * r.toxic_rate / top
+        x = round(left + i * slot + slot / 2, 1)
+        spam_h = round(plot_h * r.spam_rate / top, 1)
+        toxic_h = round(plot_h * r.toxic_rate / top, 1)
         days.append({
             "label": r.day.strftime("%d %b") if hasattr(r.day, "strftime") else str(r.day),
             "show_label": i % label_every == 0,
             "x": x,
             "total": r.total,
-            "spam": {"x": x - col - 1, "y": top_pad + plot_h - spam_h, "h": spam_h,
+            "spam": {"x": round(x - col - 1, 1), "y": round(top_pad + plot_h - spam_h, 1), "h": spam_h,
                      "pct": round(100 * r.spam_rate, 1), "n": r.spam},
-            "toxic": {"x": x + 1, "y": top_pad + plot_h - toxic_h, "h": toxic_h,
+            "toxic": {"x": round(x + 1, 1), "y": round(top_pad + plot_h - toxic_h, 1), "h": toxic_h,
                       "pct": round(100 * r.toxic_rate, 1), "n": r.toxic},
         })
     grid = [
-        {"y": top_pad + plot_h - plot_h * f, "label": f"{round(100 * top * f)}%"}
+        {"y": round(top_pad + plot_h - plot_h * f, 1), "label": f"{round(100 * top * f)}%"}
         for f in (0, 0.25, 0.5, 0.75, 1)
     ]
     return {

@@ -207,7 +207,8 @@ class QueueCard:
 def desk_queue_comments(*, limit: int = QUEUE_PAGE_SIZE, article_id: int | None = None):
     """Comments awaiting review: flagged toxic first, then by risk, then
     the oldest (the order of ``comment_queue_idx``)."""
-    qs = Comment.objects.in_moderation().select_related("article")
+    # The article's text is not shown on a card: do not fetch it 25 times.
+    qs = Comment.objects.in_moderation().select_related("article").defer("article__body")
     if article_id:
         qs = qs.filter(article_id=article_id)
     return qs.order_by("-flagged", "-risk", "created_at", "id")[:limit]
