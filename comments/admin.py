@@ -150,8 +150,10 @@ class CommentAdmin(admin.ModelAdmin):
 class ModerationEventAdmin(admin.ModelAdmin):
     """The append-only log: readable, never editable."""
 
-    list_display = ("created_at", "comment_id", "actor", "from_status", "to_status", "reason")
-    list_filter = ("to_status",)
+    list_display = (
+        "created_at", "comment_id", "actor", "from_status", "to_status", "reason_code", "reason",
+    )
+    list_filter = ("to_status", "reason_code")
     list_select_related = ("actor",)
     search_fields = ("reason", "comment__id")
 
