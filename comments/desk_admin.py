@@ -20,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from comments.desk_charts import bar_chart, daily_rates_chart
-from comments.desk_selectors import desk_dashboard, desk_queue_cards, desk_queue_depth
+from comments.desk_selectors import QUEUES, desk_dashboard, desk_queue_cards, desk_queue_depth
 from comments.desk_services import ban_create_for_comment, ban_normalise, queue_alert_set
 from comments.models import (
     Ban,
@@ -115,11 +115,17 @@ class ModerationQueueAdmin(_DeskPageAdmin):
             article_id = int(request.GET.get("article", "") or 0) or None
         except ValueError:
             article_id = None
-        cards = desk_queue_cards(article_id=article_id)
+        queue = request.GET.get("queue", "review")
+        if queue not in QUEUES:
+            queue = "review"
+        cards = desk_queue_cards(article_id=article_id, queue=queue)
         context = {
             **self._context(request, "Moderation queue"),
             "cards": cards,
-            "depth": desk_queue_depth(),
+            "queue": queue,
+            "queue_label": QUEUES[queue][0],
+            "queues": [(key, label) for key, (label, _q) in QUEUES.items()],
+            "depth": desk_queue_depth(queue=queue),
             "reject_reasons": REJECT_REASONS,
             "ban_kinds": BanKind.choices,
             "ban_modes": BanMode.choices,

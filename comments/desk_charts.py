@@ -63,8 +63,8 @@ def daily_rates_chart(rates, *, width: int = 640, height: int = 220) -> dict:
                       "pct": round(100 * r.toxic_rate, 1), "n": r.toxic},
         })
     grid = [
-        {"y": round(top_pad + plot_h - plot_h * f, 1), "label": f"{round(100 * top * f)}%"}
-        for f in (0, 0.25, 0.5, 0.75, 1)
+        {"y": round(top_pad + plot_h - plot_h * f, 1), "label": f"{round(100 * top * f, 1):g}%"}
+        for f in (0, 0.2, 0.4, 0.6, 0.8, 1)
     ]
     return {
         "width": width, "height": height, "left": left, "right": width - 10,

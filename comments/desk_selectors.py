@@ -204,25 +204,40 @@ class QueueCard:
     reasons: list[dict] = field(default_factory=list)
 
 
-def desk_queue_comments(*, limit: int = QUEUE_PAGE_SIZE, article_id: int | None = None):
-    """Comments awaiting review: flagged toxic first, then by risk, then
-    the oldest (the order of ``comment_queue_idx``)."""
+# The desk's queues: (label, filter). "review" is the queue proper; the
+# others are views of it, or the spam folder to rescue false positives.
+QUEUES = {
+    "review": ("Awaiting review", Q(status=S.REVIEW)),
+    "flagged": ("Flagged toxic", Q(status=S.REVIEW, flagged=True)),
+    "spam": ("Spam folder", Q(status=S.SPAM)),
+}
+
+
+def desk_queue_comments(
+    *, limit: int = QUEUE_PAGE_SIZE, article_id: int | None = None, queue: str = "review"
+):
+    """A queue's comments: flagged toxic first, then by risk, then the
+    oldest (the order of ``comment_queue_idx``)."""
     # The article's text is not shown on a card: do not fetch it 25 times.
-    qs = Comment.objects.in_moderation().select_related("article").defer("article__body")
+    qs = Comment.objects.filter(QUEUES[queue][1]).select_related("article").defer("article__body")
     if article_id:
         qs = qs.filter(article_id=article_id)
     return qs.order_by("-flagged", "-risk", "created_at", "id")[:limit]
 
 
-def desk_queue_depth() -> int:
-    return Comment.objects.in_moderation().count()
+def desk_queue_depth(*, queue: str = "review") -> int:
+    return Comment.objects.filter(QUEUES[queue][1]).count()
 
 
 def desk_queue_cards(
-    *, limit: int = QUEUE_PAGE_SIZE, article_id: int | None = None, now: datetime | None = None
+    *,
+    limit: int = QUEUE_PAGE_SIZE,
+    article_id: int | None = None,
+    queue: str = "review",
+    now: datetime | None = None,
 ) -> list[QueueCard]:
     now = now or timezone.now()
-    comments = list(desk_queue_comments(limit=limit, article_id=article_id))
+    comments = list(desk_queue_comments(limit=limit, article_id=article_id, queue=queue))
     records = author_record_map(emails=[c.author_email for c in comments])
     cards = []
     for c in comments:
@@ -263,6 +278,19 @@ class DayRates:
         return self.toxic / self.total if self.total else 0.0
 
 
+def duration_label(seconds: float | None) -> str:
+    """45 s, 12 min, 3.5 h, 2.1 days; an en dash when there is nothing."""
+    if seconds is None:
+        return "\u2013"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
 def desk_dashboard(*, days: int = 14, now: datetime | None = None) -> dict:
     """Queue depth, median time to decision, decisions per editor and the
     daily spam and toxic rates of the last ``days`` days."""
@@ -273,7 +301,9 @@ def desk_dashboard(*, days: int = 14, now: datetime | None = None) -> dict:
     )
     waits = [
         (decided - created).total_seconds()
-        for decided, created in decisions.values_list("created_at", "comment__created_at")[:20000]
+        for decided, created in decisions.order_by("-created_at").values_list(
+            "created_at", "comment__created_at"
+        )[:20000]
     ]
     per_editor = list(
         decisions.values("actor__username")
@@ -292,9 +322,11 @@ def desk_dashboard(*, days: int = 14, now: datetime | None = None) -> dict:
         .order_by("day")
     )
     rates = [DayRates(r["day"], r["total"], r["spam"], r["toxic"]) for r in per_day]
+    median = statistics.median(waits) if waits else None
     return {
         "queue_depth": desk_queue_depth(),
-        "median_seconds": statistics.median(waits) if waits else None,
+        "median_seconds": median,
+        "median_label": duration_label(median),
         "decisions": len(waits),
         "per_editor": per_editor,
         "rates": rates,

@@ -86,3 +86,8 @@ def test_editor_approves_and_rejects_with_the_keyboard(live_server, page, artifa
         (calm.pk, S.REVIEW, ""),
         (calm.pk, S.APPROVED, "approved"),
     ]
+
+    # The dashboard draws the day's figures as SVG.
+    page.goto(live_server.url + "/admin/comments/moderationdashboard/")
+    page.get_by_role("img", name="Approvals, rejections and spam marks by each editor: kim 3.").wait_for()
+    page.screenshot(path=str(artifacts_dir / "desk-dashboard.png"), full_page=True)

@@ -268,3 +268,26 @@ class QueuePermissionTests(BaseTestCase):
         self.assertIn(reverse("admin:login"), response["Location"])
         response = self.client.post(DECIDE, {"action": "approve", "ids": [1]})
         self.assertEqual(response.status_code, 302)
+
+
+class QueueTabTests(BaseTestCase):
+    def setUp(self):
+        self.client.force_login(self.editor)
+
+    def test_flagged_and_spam_queues(self):
+        flagged = make_comment(self.article, status=S.REVIEW, flagged=True, risk=0.6)
+        make_comment(self.article, status=S.REVIEW, risk=0.9)
+        spam = make_comment(self.article, status=S.SPAM, risk=0.95)
+        response = self.client.get(QUEUE, {"queue": "flagged"})
+        self.assertEqual((shown_ids(response), response.context["depth"]), ([flagged.pk], 1))
+        self.assertContains(response, 'aria-current="page" class="is-current">Flagged toxic</a>')
+        response = self.client.get(QUEUE, {"queue": "spam"})
+        self.assertEqual(shown_ids(response), [spam.pk])
+        # An unknown queue falls back to the review queue.
+        self.assertEqual(len(shown_ids(self.client.get(QUEUE, {"queue": "nope"}))), 2)
+
+    def test_spam_folder_comment_can_be_restored(self):
+        spam = make_comment(self.article, status=S.SPAM)
+        self.client.post(DECIDE, {"action": "approve", "ids": [spam.pk]}, **JSON)
+        spam.refresh_from_db()
+        self.assertEqual(spam.status, S.APPROVED)
