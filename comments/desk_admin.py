@@ -309,6 +309,10 @@ class ModerationDashboardAdmin(_DeskPageAdmin):
             if form.is_valid():
                 threshold = form.cleaned_data["threshold"]
                 queue_alert_set(user=request.user, threshold=threshold)
+                self.log_change(
+                    request, request.user,
+                    f"Queue alert set to {threshold}" if threshold else "Queue alert turned off",
+                )
                 if threshold:
                     note = f"You will be mailed when the queue passes {threshold} comments."
                     if not request.user.email:

@@ -28,7 +28,11 @@ from comments.models import (
 )
 
 S = CommentStatus
-QUEUE_PAGE_SIZE = 25
+
+
+def queue_page_size() -> int:
+    """Cards per queue page (MODERATION_QUEUE_PAGE_SIZE, 25)."""
+    return getattr(settings, "MODERATION_QUEUE_PAGE_SIZE", 25)
 
 
 # --- Bans ----------------------------------------------------------------
@@ -214,7 +218,7 @@ QUEUES = {
 
 
 def desk_queue_comments(
-    *, limit: int = QUEUE_PAGE_SIZE, article_id: int | None = None, queue: str = "review"
+    *, limit: int | None = None, article_id: int | None = None, queue: str = "review"
 ):
     """A queue's comments: flagged toxic first, then by risk, then the
     oldest (the order of ``comment_queue_idx``)."""
@@ -222,7 +226,7 @@ def desk_queue_comments(
     qs = Comment.objects.filter(QUEUES[queue][1]).select_related("article").defer("article__body")
     if article_id:
         qs = qs.filter(article_id=article_id)
-    return qs.order_by("-flagged", "-risk", "created_at", "id")[:limit]
+    return qs.order_by("-flagged", "-risk", "created_at", "id")[: limit or queue_page_size()]
 
 
 def desk_queue_depth(*, queue: str = "review") -> int:
@@ -231,7 +235,7 @@ def desk_queue_depth(*, queue: str = "review") -> int:
 
 def desk_queue_cards(
     *,
-    limit: int = QUEUE_PAGE_SIZE,
+    limit: int | None = None,
     article_id: int | None = None,
     queue: str = "review",
     now: datetime | None = None,

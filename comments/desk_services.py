@@ -71,7 +71,7 @@ def comment_notify_author(*, comment_id: int, status: str) -> bool:
         subject = "Your comment was published"
         text = (
             f"Hello {comment.author_name},\n\nyour comment on \"{headline}\" was approved "
-            f"by an editor and is now published.\n"
+            f"and is now published.\n"
         )
     else:
         subject = "Your comment was not published"
@@ -88,13 +88,15 @@ def queue_alert_check(*, now: datetime | None = None) -> int:
     """Mail the editors whose queue threshold has been passed (once per
     crossing) and re-arm the alerts of those below it. Returns mails sent."""
     now = now or timezone.now()
+    # Runs after every move into or out of the queue: one query when
+    # nobody has subscribed.
+    alerts = list(QueueAlert.objects.select_related("user"))
+    if not alerts:
+        return 0
     depth = desk_queue_depth()
     QueueAlert.objects.filter(armed=False, threshold__gt=depth).update(armed=True)
     sent = 0
-    due = list(
-        QueueAlert.objects.filter(armed=True, threshold__lte=depth, user__is_active=True)
-        .select_related("user")
-    )
+    due = [a for a in alerts if a.armed and a.threshold <= depth and a.user.is_active]
     for alert in due:
         # Conditional: two processes checking at once send one mail.
         if not QueueAlert.objects.filter(pk=alert.pk, armed=True).update(

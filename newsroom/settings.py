@@ -252,6 +252,8 @@ LOGGING = {
 # --- Moderation desk ----------------------------------------------------------
 # How long an editor may undo their last decision on the queue page.
 MODERATION_UNDO_SECONDS = envint("MODERATION_UNDO_SECONDS", 10)
+# Cards on one queue page; the page fetches more as the editor works.
+MODERATION_QUEUE_PAGE_SIZE = 25
 # A trusted commenter has at least TRUST_MIN_APPROVED approved comments and
 # none rejected or marked spam in the last TRUST_WINDOW_DAYS days; on
 # articles whose policy allows it, their clean comments publish at once.

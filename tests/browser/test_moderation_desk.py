@@ -91,3 +91,35 @@ def test_editor_approves_and_rejects_with_the_keyboard(live_server, page, artifa
     page.goto(live_server.url + "/admin/comments/moderationdashboard/")
     page.get_by_role("img", name="Approvals, rejections and spam marks by each editor: kim 3.").wait_for()
     page.screenshot(path=str(artifacts_dir / "desk-dashboard.png"), full_page=True)
+
+
+def test_bulk_spam_by_keyboard_then_the_next_cards_load(live_server, page, settings, artifacts_dir):
+    settings.MODERATION_QUEUE_PAGE_SIZE = 2
+    article = seed_article()
+    ensure_editors_group()
+    make_editor("lee", password="a-long-password")
+    first, second, third, fourth = (
+        make_comment(article, status=S.REVIEW, body=f"Comment number {n}", risk=1 - n / 10,
+                     author_email=f"r{n}@example.org")
+        for n in range(1, 5)
+    )
+    page.goto(live_server.url + "/admin/comments/moderationqueue/")
+    page.get_by_label("Username").fill("lee")
+    page.get_by_label("Password").fill("a-long-password")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Moderation queue").wait_for()
+    assert page.locator(".desk-card").count() == 2
+
+    page.keyboard.press("x")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    assert page.locator("#desk-selected-count").inner_text() == "2 selected"
+    page.keyboard.press("Shift+S")
+    page.locator("#desk-toast", has_text="Marked as spam 2 comments.").wait_for()
+    # The page fetched the next cards and focused the first of them.
+    page.locator(f"#card-{fourth.pk}").wait_for()
+    assert page.evaluate("document.activeElement.dataset.id") == str(third.pk)
+    page.screenshot(path=str(artifacts_dir / "desk-after-bulk-spam.png"))
+    assert set(Comment.objects.filter(status=S.SPAM).values_list("pk", flat=True)) == {first.pk, second.pk}
+    # Editors may ban from the card (the permission survives the flush).
+    assert page.get_by_role("link", name="Bans").is_visible()

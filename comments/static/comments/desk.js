@@ -26,6 +26,8 @@
   var last = null; // {ids, removed: [{el, next}], timer}
   var rejecting = null; // ids waiting for a reason
   var busy = false;
+  var refilling = false;
+  var REFILL_BELOW = 5;
 
   function cards() {
     return list ? Array.prototype.slice.call(list.querySelectorAll(".desk-card")) : [];
@@ -87,6 +89,9 @@
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" }
     }).then(function (response) {
+      if (response.redirected && response.url.indexOf("/login/") !== -1) {
+        return { done: [], errors: [{ error: "Your session has expired: reload the page and log in again. Nothing was changed." }] };
+      }
       return response.json().catch(function () {
         return { done: [], errors: [{ error: "The server answered " + response.status + "." }] };
       });
@@ -126,11 +131,43 @@
         announce(text + " Press U within " + undoSeconds + " seconds to undo." + (errors ? " " + errors : ""));
         updateSelection();
         focusCard(index);
+        refill();
       } else {
         showToast(errors || "Nothing was changed.", true, false);
         announce(errors || "Nothing was changed.");
       }
     });
+  }
+
+  // Fetch the page again and append the cards not shown yet, so that the
+  // editor never runs dry while the queue still holds comments.
+  function refill() {
+    if (!list || refilling || cards().length >= REFILL_BELOW) return;
+    refilling = true;
+    var wasEmpty = cards().length === 0;
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        refilling = false;
+        if (!html) return;
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var waiting = last ? last.ids : [];
+        var added = 0;
+        page.querySelectorAll(".desk-card").forEach(function (card) {
+          if (document.getElementById(card.id) || waiting.indexOf(card.dataset.id) !== -1) return;
+          card.classList.remove("is-current");
+          list.appendChild(document.importNode(card, true));
+          var banForm = page.getElementById("banform-" + card.dataset.id);
+          if (banForm && !document.getElementById(banForm.id)) desk.appendChild(document.importNode(banForm, true));
+          added += 1;
+        });
+        if (added) {
+          updateSelection();
+          announce(added + " more comment" + (added > 1 ? "s" : "") + " loaded.");
+          if (wasEmpty) focusCard(0);
+          else empty.hidden = true;
+        }
+      }, function () { refilling = false; });
   }
 
   function reasonLabel(code) {
@@ -268,8 +305,11 @@
     });
   }
 
-  document.querySelectorAll(".desk-ban-form").forEach(function (banForm) {
-    banForm.addEventListener("submit", function (event) {
+  // Delegated: ban forms of cards loaded later are handled too.
+  document.addEventListener("submit", function (event) {
+    var banForm = event.target;
+    if (!banForm.classList || !banForm.classList.contains("desk-ban-form")) return;
+    (function () {
       event.preventDefault();
       var fields = {};
       new FormData(banForm).forEach(function (value, key) { fields[key] = value; });
@@ -279,7 +319,7 @@
         announce(text);
         window.setTimeout(hideToast, 4000);
       });
-    });
+    })();
   });
 
   if (cards().length) focusCard(0);
