@@ -137,8 +137,12 @@ class CommentAdmin(admin.ModelAdmin):
         if not self.has_moderate_permission(request):
             raise PermissionDenied
         comment = get_object_or_404(Comment, pk=pk)
+        extra = {}
+        if decide is comment_reject:
+            # Every rejection carries a reason code (the change page asks).
+            extra["reason_code"] = request.POST.get("reason_code") or "other"
         try:
-            decide(comment=comment, actor=request.user, reason=request.POST.get("reason", "")[:500])
+            decide(comment=comment, actor=request.user, reason=request.POST.get("reason", "")[:500], **extra)
         except ValidationError as exc:
             self.message_user(request, exc.messages[0], messages.ERROR)
         else:

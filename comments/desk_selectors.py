@@ -336,3 +336,29 @@ def desk_dashboard(*, days: int = 14, now: datetime | None = None) -> dict:
         "rates": rates,
         "days": days,
     }
+
+
+# --- Labels for the detectors -------------------------------------------------
+
+
+def moderation_label_list(*, since: datetime | None = None):
+    """The editors' labels: for each comment, its latest decision by an
+    editor, unless that was an undo (no reason code). Rows carry the text
+    the editor saw and the scores at the time. The detectors' training reads
+    these; nothing here trains anything."""
+    from django.db.models import OuterRef, Subquery
+
+    latest = (
+        ModerationEvent.objects.filter(comment=OuterRef("comment"), actor__isnull=False)
+        .order_by("-created_at", "-id")
+        .values("id")[:1]
+    )
+    qs = ModerationEvent.objects.filter(actor__isnull=False, id=Subquery(latest)).exclude(
+        reason_code=""
+    )
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    return qs.order_by("id").values(
+        "comment_id", "reason_code", "to_status", "body_snapshot",
+        "spam_score", "toxicity_score", "created_at",
+    )

@@ -291,3 +291,39 @@ class QueueTabTests(BaseTestCase):
         self.client.post(DECIDE, {"action": "approve", "ids": [spam.pk]}, **JSON)
         spam.refresh_from_db()
         self.assertEqual(spam.status, S.APPROVED)
+
+
+class ChangePageRejectTests(BaseTestCase):
+    def test_reject_button_on_the_change_page_carries_the_chosen_reason(self):
+        self.client.force_login(self.editor)
+        c = make_comment(self.article, status=S.REVIEW)
+        page = self.client.get(reverse("admin:comments_comment_change", args=[c.pk]))
+        self.assertContains(page, '<option value="personal_data">Personal data</option>', html=True)
+        self.client.post(reverse("admin:comments_comment_reject", args=[c.pk]), {"reason_code": "personal_data"})
+        self.assertEqual(c.events.get().reason_code, "personal_data")
+        d = make_comment(self.article, status=S.REVIEW)
+        response = self.client.post(
+            reverse("admin:comments_comment_reject", args=[d.pk]), {"reason_code": "bogus"}, follow=True
+        )
+        self.assertContains(response, "Unknown reason &#x27;bogus&#x27;")
+        d.refresh_from_db()
+        self.assertEqual(d.status, S.REVIEW)
+
+
+class TrainingLabelTests(BaseTestCase):
+    def test_latest_editor_decision_is_the_label_and_an_undo_withdraws_it(self):
+        from comments.desk_selectors import moderation_label_list
+        from comments.services import comment_reject
+
+        changed = make_comment(self.article, status=S.REVIEW, body="first text")
+        comment_approve(comment=changed, actor=self.editor)
+        comment_reject(comment=changed, actor=self.editor, reason_code="legal")
+        undone = make_comment(self.article, status=S.REVIEW)
+        comment_approve(comment=undone, actor=self.editor)
+        comment_undo_decision(comment=undone, actor=self.editor)
+        make_comment(self.article, status=S.REVIEW)  # never decided
+        labels = list(moderation_label_list())
+        self.assertEqual(
+            [(row["comment_id"], row["reason_code"], row["body_snapshot"]) for row in labels],
+            [(changed.pk, "legal", "first text")],
+        )
