@@ -218,7 +218,9 @@ def comment_check(*, comment_id: int) -> Comment | None:
         raise
     status, flagged = _route(result, comment.article)
     trusted_reason = ""
-    if status == S.REVIEW:
+    # Never auto-publish on partial scores: a hosted checker that could not
+    # judge the comment (``result.unavailable``) leaves it to an editor.
+    if status == S.REVIEW and not getattr(result, "unavailable", ()):
         from comments.desk_selectors import comment_trusted_publish_reason
 
         trusted_reason = comment_trusted_publish_reason(

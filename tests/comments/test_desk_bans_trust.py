@@ -188,6 +188,15 @@ class TrustTests(BaseTestCase):
         comment = self.check(body="You idiot, read the article.")
         self.assertEqual((comment.status, comment.flagged), (S.REVIEW, True))
 
+    def test_not_when_a_hosted_checker_could_not_judge(self):
+        from types import SimpleNamespace
+        from unittest import mock
+
+        self.history(S.APPROVED, S.APPROVED)
+        partial = SimpleNamespace(spam=0.0, toxicity=0.0, reasons=(), unavailable=("akismet",))
+        with mock.patch("comments.services.run_checks", return_value=partial):
+            self.assertEqual(self.check().status, S.REVIEW)
+
     def test_premoderated_article_never_auto_approves(self):
         self.article.moderation_policy = ModerationPolicy.PREMODERATE
         self.article.save()
