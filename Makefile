@@ -31,6 +31,7 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
+	$(BIN)/python bench/moderation_queue.py
 	$(BIN)/python bench/detectors.py
 
 clean:

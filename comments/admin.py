@@ -138,8 +138,12 @@ class CommentAdmin(admin.ModelAdmin):
         if not self.has_moderate_permission(request):
             raise PermissionDenied
         comment = get_object_or_404(Comment, pk=pk)
+        extra = {}
+        if decide is comment_reject:
+            # Every rejection carries a reason code (the change page asks).
+            extra["reason_code"] = request.POST.get("reason_code") or "other"
         try:
-            decide(comment=comment, actor=request.user, reason=request.POST.get("reason", "")[:500])
+            decide(comment=comment, actor=request.user, reason=request.POST.get("reason", "")[:500], **extra)
         except ValidationError as exc:
             self.message_user(request, exc.messages[0], messages.ERROR)
         else:
@@ -151,8 +155,10 @@ class CommentAdmin(admin.ModelAdmin):
 class ModerationEventAdmin(admin.ModelAdmin):
     """The append-only log: readable, never editable."""
 
-    list_display = ("created_at", "comment_id", "actor", "from_status", "to_status", "reason")
-    list_filter = ("to_status",)
+    list_display = (
+        "created_at", "comment_id", "actor", "from_status", "to_status", "reason_code", "reason",
+    )
+    list_filter = ("to_status", "reason_code")
     list_select_related = ("actor",)
     search_fields = ("reason", "comment__id")
 
@@ -199,3 +205,5 @@ class TermAdmin(_ListAdmin):
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         lists_changed()
+# The editors' moderation desk: queue, dashboard and bans (comments/desk_admin.py).
+from comments import desk_admin  # noqa: E402,F401

@@ -6,11 +6,12 @@ from comments.models import Comment
 class CommentForm(forms.ModelForm):
     class Meta:
         model = Comment
-        fields = ["author_name", "author_email", "body"]
+        fields = ["author_name", "author_email", "body", "notify_author"]
         labels = {
             "author_name": "Name",
             "author_email": "E-mail",
             "body": "Comment",
+            "notify_author": "E-mail me when my comment is approved or rejected",
         }
         help_texts = {
             "author_email": "Never shown publicly.",

@@ -69,6 +69,16 @@ class Comment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     checked_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
+    # The author asked to be e-mailed when an editor decides.
+    notify_author = models.BooleanField(
+        default=False, verbose_name="E-mail me when my comment is approved or rejected"
+    )
+    # Which decision the author was last told about (so a decision that is
+    # undone and taken again is not mailed twice).
+    author_notified_status = models.CharField(max_length=10, blank=True)
+    # Rejected because of a shadow ban: its author still sees it as if it
+    # were awaiting moderation; nobody else ever does.
+    shadow = models.BooleanField(default=False)
 
     objects = CommentQuerySet.as_manager()
 
@@ -91,6 +101,8 @@ class Comment(models.Model):
             # Posting-rate checks.
             models.Index(fields=["author_email", "created_at"], name="comment_email_rate_idx"),
             models.Index(fields=["ip_hash", "created_at"], name="comment_ip_rate_idx"),
+            # An author's record on the desk and the trust check.
+            models.Index(fields=["author_email", "status"], name="comment_author_idx"),
         ]
 
     def __str__(self) -> str:
@@ -117,6 +129,9 @@ class ModerationEvent(models.Model):
     reason = models.TextField(blank=True)
     spam_score = models.FloatField(null=True, blank=True)
     toxicity_score = models.FloatField(null=True, blank=True)
+    # The text as the editor saw it when deciding (a training label must
+    # not change when a reader later edits the comment).
+    body_snapshot = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -185,3 +200,77 @@ class Term(models.Model):
 
     def __str__(self) -> str:
         return f"{self.text} ({self.head})"
+class BanKind(models.TextChoices):
+    EMAIL = "email", "E-mail address"
+    DOMAIN = "domain", "E-mail domain"
+    IP = "ip", "IP address"
+
+
+class BanMode(models.TextChoices):
+    REJECT = "reject", "Reject new comments"
+    # The commenter is not told: their comments look pending to them.
+    SHADOW = "shadow", "Shadow (visible only to the commenter)"
+
+
+class Ban(models.Model):
+    """A commenter whose new comments go straight to ``rejected``.
+
+    ``value`` is normalised: a lower-case address, a lower-case domain, or
+    for IP bans the keyed hash of the address (``newsroom.http.hash_ip``);
+    the raw IP is never stored.
+    """
+
+    kind = models.CharField(max_length=6, choices=BanKind.choices)
+    value = models.CharField(max_length=254)
+    mode = models.CharField(max_length=6, choices=BanMode.choices, default=BanMode.REJECT)
+    reason = models.CharField(max_length=300, help_text="Shown to editors in the event log.")
+    # What the editor typed, for IP bans with the address masked.
+    label = models.CharField(max_length=254, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="ban_unique_kind_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.label or self.value}"
+
+
+class QueueAlert(models.Model):
+    """An editor's subscription: mail me when the queue passes N comments.
+
+    ``armed`` is cleared when the alert is sent and set again once the
+    queue drops back below the threshold, so one crossing sends one mail.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="queue_alert"
+    )
+    threshold = models.PositiveIntegerField(default=50)
+    armed = models.BooleanField(default=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: queue above {self.threshold}"
+
+
+class ModerationQueue(Comment):
+    """The editors' queue page in the admin (a proxy: no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = verbose_name_plural = "moderation queue"
+
+
+class ModerationDashboard(Comment):
+    """The moderation dashboard page in the admin (a proxy)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = verbose_name_plural = "moderation dashboard"

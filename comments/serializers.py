@@ -20,6 +20,10 @@ class CommentCreateInputSerializer(serializers.Serializer):
     author_name = serializers.CharField(max_length=100)
     author_email = serializers.EmailField(max_length=254)
     body = serializers.CharField(max_length=5000)
+    notify_author = serializers.BooleanField(
+        required=False, default=False,
+        help_text="E-mail the author when an editor approves or rejects the comment.",
+    )
 
 
 class CommentCreatedOutputSerializer(serializers.ModelSerializer):

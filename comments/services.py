@@ -58,7 +58,10 @@ def _after_transition(*, comment: Comment, from_status: str, to_status: str) -> 
     notifications, feedback to hosted checkers), so that no caller can
     forget one. Called by ``_event``, which every transition writes.
     """
+    from comments.desk_services import desk_after_transition
+
     comment_enqueue_akismet_feedback(comment=comment, from_status=from_status, to_status=to_status)
+    desk_after_transition(comment=comment, from_status=from_status, to_status=to_status)
 
 
 def _event(
@@ -79,6 +82,8 @@ def _event(
         reason=reason,
         spam_score=comment.spam_score,
         toxicity_score=comment.toxicity_score,
+        # Editors' decisions are training labels: keep the text they saw.
+        body_snapshot=comment.body if actor is not None else "",
     )
     _after_transition(comment=comment, from_status=from_status, to_status=to_status)
     return event
@@ -93,9 +98,17 @@ def comment_create(
     ip_hash: str = "",
     user_agent: str = "",
     signals: dict | None = None,
+    notify_author: bool = False,
 ) -> Comment:
-    """Store a reader's comment as pending and queue it for checking."""
-    if not article.comments_open:
+    """Store a reader's comment as pending and queue it for checking.
+
+    A banned commenter's comment is stored as ``rejected`` at once (in
+    shadow mode flagged ``shadow``: its author still sees it) and is never
+    checked.
+    """
+    from comments.desk_selectors import article_comments_expired, ban_match
+
+    if not article.comments_open or article_comments_expired(article=article):
         raise ValidationError("Comments are closed on this article.", code="closed")
     comment = Comment(
         article=article,
@@ -105,13 +118,37 @@ def comment_create(
         ip_hash=ip_hash,
         user_agent=user_agent[:300],
         signals=signals or {},
+        notify_author=notify_author,
     )
     comment.simhash = simhash(comment.body)
     comment.full_clean()
+    ban = ban_match(author_email=comment.author_email, ip_hash=ip_hash)
+    if ban is not None:
+        return _comment_create_banned(comment=comment, ban=ban)
     with transaction.atomic():
         comment.save()
         _event(comment=comment, from_status="", to_status=S.PENDING, reason="Submitted")
         transaction.on_commit(lambda: comment_enqueue_check(comment_id=comment.pk))
+    return comment
+
+
+def _comment_create_banned(*, comment: Comment, ban) -> Comment:
+    from comments.models import BanMode
+
+    comment.status = S.REJECTED
+    comment.shadow = ban.mode == BanMode.SHADOW
+    # Nobody is told about a decision a ban made.
+    comment.notify_author = False
+    mode = "shadow ban" if comment.shadow else "ban"
+    with transaction.atomic():
+        comment.save()
+        _event(
+            comment=comment,
+            from_status="",
+            to_status=S.REJECTED,
+            reason=f"Rejected by {mode} on {ban.get_kind_display().lower()} "
+            f"({ban.label or ban.value}): {ban.reason}",
+        )
     return comment
 
 
@@ -195,6 +232,15 @@ def comment_check(*, comment_id: int, final_attempt: bool = False) -> Comment | 
         )
         raise
     status, flagged = _route(result, comment.article)
+    trusted_reason = ""
+    # Never auto-publish on partial scores: a hosted checker that could not
+    # judge the comment (``result.unavailable``) leaves it to an editor.
+    if status == S.REVIEW and not getattr(result, "unavailable", ()):
+        from comments.desk_selectors import comment_trusted_publish_reason
+
+        trusted_reason = comment_trusted_publish_reason(
+            comment=comment, spam=result.spam, flagged=flagged
+        )
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(pk=comment_id)
         comment.spam_score = result.spam
@@ -216,6 +262,17 @@ def comment_check(*, comment_id: int, final_attempt: bool = False) -> Comment | 
                 to_status=status,
                 reason=_summary(result),
             )
+            if trusted_reason:
+                # A system decision, logged with its reason like any other.
+                comment.status = S.APPROVED
+                comment.approved_at = comment.checked_at
+                fields.append("approved_at")
+                _event(
+                    comment=comment,
+                    from_status=S.REVIEW,
+                    to_status=S.APPROVED,
+                    reason=trusted_reason,
+                )
         comment.save(update_fields=fields)
     return comment
 
@@ -259,8 +316,10 @@ def _decide(
     actor,
     reason_code: str,
     reason: str,
+    undo: bool = False,
 ) -> Comment:
-    if reason_code not in DecisionReason.values:
+    # An undo carries no reason code: it withdraws a label, it is not one.
+    if not (undo and reason_code == "") and reason_code not in DecisionReason.values:
         raise ValidationError(
             f"Unknown reason {reason_code!r}; use one of: {', '.join(DecisionReason.values)}.",
             code="invalid_reason",
@@ -419,3 +478,42 @@ def comment_akismet_feedback(*, comment_id: int, kind: str) -> bool:
         return False
     akismet.submit(kind, comment_sample(comment))
     return True
+
+
+# Undoing restores one of these; a decision taken on a comment still being
+# checked goes back to review rather than to a state the pipeline owns.
+_UNDO_TO = {S.REVIEW, S.SPAM, S.REJECTED, S.APPROVED}
+
+
+def comment_undo_decision(*, comment: Comment, actor, now=None) -> Comment:
+    """Undo the actor's own last decision on this comment, within
+    MODERATION_UNDO_SECONDS. The undo is itself an event (no reason code),
+    so the log keeps both the decision and its withdrawal."""
+    now = now or timezone.now()
+    window = settings.MODERATION_UNDO_SECONDS
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().get(pk=comment.pk)
+        last = comment.events.order_by("-created_at", "-id").first()
+        if last is None or last.actor_id is None or not last.reason_code:
+            raise ValidationError("There is no decision to undo.", code="nothing_to_undo")
+        if last.actor_id != actor.pk:
+            raise ValidationError(
+                "Only your own last decision can be undone.", code="not_yours"
+            )
+        if last.to_status != comment.status:
+            raise ValidationError("There is no decision to undo.", code="nothing_to_undo")
+        if (now - last.created_at).total_seconds() > window:
+            raise ValidationError(
+                f"The decision is more than {window} seconds old and can no longer be undone.",
+                code="too_late",
+            )
+        restore = last.from_status if last.from_status in _UNDO_TO else S.REVIEW
+        return _decide(
+            comment=comment,
+            to_status=restore,
+            allowed_from={comment.status},
+            actor=actor,
+            reason_code="",
+            reason=f"Undo: {last.from_status or '-'} \u2192 {last.to_status} withdrawn",
+            undo=True,
+        )

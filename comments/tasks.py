@@ -58,3 +58,19 @@ def comment_akismet_feedback(comment_id: int, kind: str) -> bool:
     from comments.services import comment_akismet_feedback as send
 
     return send(comment_id=comment_id, kind=kind)
+
+
+@shared_task(name="comments.notify_author", soft_time_limit=20, time_limit=30)
+def comment_notify_author(comment_id: int, status: str) -> bool:
+    from comments.desk_services import comment_notify_author as notify
+
+    return notify(comment_id=comment_id, status=status)
+
+
+@shared_task(name="comments.desk_periodic", soft_time_limit=50, time_limit=60)
+def desk_periodic() -> None:
+    """Queue-depth alerts and closing expired articles, on Celery beat."""
+    from comments.desk_services import article_close_expired, queue_alert_check
+
+    queue_alert_check()
+    article_close_expired()

@@ -277,3 +277,30 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Moderation desk ----------------------------------------------------------
+# How long an editor may undo their last decision on the queue page.
+MODERATION_UNDO_SECONDS = envint("MODERATION_UNDO_SECONDS", 10)
+# Cards on one queue page; the page fetches more as the editor works.
+MODERATION_QUEUE_PAGE_SIZE = 25
+# A trusted commenter has at least TRUST_MIN_APPROVED approved comments and
+# none rejected or marked spam in the last TRUST_WINDOW_DAYS days; on
+# articles whose policy allows it, their clean comments publish at once.
+TRUST_MIN_APPROVED = envint("TRUST_MIN_APPROVED", 3)
+TRUST_WINDOW_DAYS = envint("TRUST_WINDOW_DAYS", 90)
+# Queue-depth alerts and article auto-close run on Celery beat too.
+CELERY_BEAT_SCHEDULE["moderation-desk-periodic"] = {
+    "task": "comments.desk_periodic",
+    "schedule": envint("DESK_PERIODIC_INTERVAL", 300),
+}
+
+# --- E-mail (commenter notifications, queue alerts) -----------------------------
+# The console backend prints mails to the terminal: right for development.
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "comments@localhost")

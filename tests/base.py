@@ -62,3 +62,7 @@ def ensure_editors_group() -> None:
     from django.apps import apps as global_apps
 
     importlib.import_module("comments.migrations.0002_editors_group").create_group(global_apps, None)
+    # The moderation desk: editors manage bans and their queue alerts.
+    importlib.import_module("comments.migrations.0020_desk_bans_trust_notify").grant_editors(
+        global_apps, None
+    )

@@ -1,0 +1,125 @@
+"""An editor works the moderation queue with the keyboard only, in real
+Chromium."""
+
+import pytest
+
+from comments.models import Comment, CommentStatus, ModerationEvent
+from tests.base import ensure_editors_group, make_comment, make_editor, seed_article
+from tests.conftest import wait_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+S = CommentStatus
+
+
+def test_editor_approves_and_rejects_with_the_keyboard(live_server, page, artifacts_dir):
+    article = seed_article()
+    ensure_editors_group()
+    editor = make_editor("kim", password="a-long-password")
+    toxic = make_comment(
+        article, status=S.REVIEW, author_name="Angry Al", author_email="al@example.org",
+        body="Only an idiot would believe this.\nWake up!", flagged=True, risk=0.6,
+        toxicity_score=0.6, spam_score=0.05,
+        reasons=[{"checker": "terms", "head": "toxicity", "message": "Abusive terms", "spans": ["idiot"]}],
+    )
+    calm = make_comment(
+        article, status=S.REVIEW, author_name="Maria K.", author_email="maria@example.org",
+        body="Deterrence has held so far; the remarks change little.", risk=0.1,
+        toxicity_score=0.02, spam_score=0.1,
+    )
+    make_comment(article, status=S.APPROVED, author_email="maria@example.org")
+
+    page.goto(live_server.url + "/admin/comments/moderationqueue/")
+    page.get_by_label("Username").fill("kim")
+    page.get_by_label("Password").fill("a-long-password")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Moderation queue").wait_for()
+    page.screenshot(path=str(artifacts_dir / "desk-queue.png"), full_page=True)
+
+    # The flagged comment is first and has focus.
+    focused = page.evaluate("document.activeElement.dataset.id")
+    assert focused == str(toxic.pk)
+
+    # j / k move between cards.
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.dataset.id") == str(calm.pk)
+    page.keyboard.press("k")
+    assert page.evaluate("document.activeElement.dataset.id") == str(toxic.pk)
+
+    # r opens the reasons; 2 picks "Toxic or abusive".
+    page.keyboard.press("r")
+    dialog = page.get_by_role("dialog", name="Reject: why?")
+    dialog.wait_for()
+    page.screenshot(path=str(artifacts_dir / "desk-reject-reasons.png"))
+    page.keyboard.press("2")
+    page.get_by_role("status").filter(has_text=f"Rejected comment #{toxic.pk} (Toxic or abusive).").wait_for(
+        state="attached"
+    )
+    assert page.locator(f"#card-{toxic.pk}").count() == 0
+    # The next card took focus, without a page reload.
+    assert page.evaluate("document.activeElement.dataset.id") == str(calm.pk)
+    page.screenshot(path=str(artifacts_dir / "desk-after-reject.png"))
+
+    page.keyboard.press("a")
+    page.locator("#desk-toast", has_text=f"Approved comment #{calm.pk}.").wait_for()
+    page.screenshot(path=str(artifacts_dir / "desk-after-approve.png"))
+    assert page.get_by_text("The queue is empty. Well done.").is_visible()
+    assert page.locator("#desk-depth").inner_text() == "0"
+
+    # u undoes the approval within the window; a approves it again.
+    page.keyboard.press("u")
+    page.locator(f"#card-{calm.pk}").wait_for()
+    wait_for(lambda: Comment.objects.get(pk=calm.pk).status == S.REVIEW)
+    page.keyboard.press("a")
+    page.locator("#desk-toast", has_text=f"Approved comment #{calm.pk}.").wait_for()
+
+    wait_for(lambda: Comment.objects.get(pk=calm.pk).status == S.APPROVED)
+    toxic.refresh_from_db()
+    assert toxic.status == S.REJECTED
+    decisions = list(
+        ModerationEvent.objects.filter(actor=editor)
+        .order_by("id")
+        .values_list("comment_id", "to_status", "reason_code")
+    )
+    assert decisions == [
+        (toxic.pk, S.REJECTED, "toxic"),
+        (calm.pk, S.APPROVED, "approved"),
+        (calm.pk, S.REVIEW, ""),
+        (calm.pk, S.APPROVED, "approved"),
+    ]
+
+    # The dashboard draws the day's figures as SVG.
+    page.goto(live_server.url + "/admin/comments/moderationdashboard/")
+    page.get_by_role("img", name="Approvals, rejections and spam marks by each editor: kim 3.").wait_for()
+    page.screenshot(path=str(artifacts_dir / "desk-dashboard.png"), full_page=True)
+
+
+def test_bulk_spam_by_keyboard_then_the_next_cards_load(live_server, page, settings, artifacts_dir):
+    settings.MODERATION_QUEUE_PAGE_SIZE = 2
+    article = seed_article()
+    ensure_editors_group()
+    make_editor("lee", password="a-long-password")
+    first, second, third, fourth = (
+        make_comment(article, status=S.REVIEW, body=f"Comment number {n}", risk=1 - n / 10,
+                     author_email=f"r{n}@example.org")
+        for n in range(1, 5)
+    )
+    page.goto(live_server.url + "/admin/comments/moderationqueue/")
+    page.get_by_label("Username").fill("lee")
+    page.get_by_label("Password").fill("a-long-password")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Moderation queue").wait_for()
+    assert page.locator(".desk-card").count() == 2
+
+    page.keyboard.press("x")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    assert page.locator("#desk-selected-count").inner_text() == "2 selected"
+    page.keyboard.press("Shift+S")
+    page.locator("#desk-toast", has_text="Marked as spam 2 comments.").wait_for()
+    # The page fetched the next cards and focused the first of them.
+    page.locator(f"#card-{fourth.pk}").wait_for()
+    assert page.evaluate("document.activeElement.dataset.id") == str(third.pk)
+    page.screenshot(path=str(artifacts_dir / "desk-after-bulk-spam.png"))
+    assert set(Comment.objects.filter(status=S.SPAM).values_list("pk", flat=True)) == {first.pk, second.pk}
+    # Editors may ban from the card (the permission survives the flush).
+    assert page.get_by_role("link", name="Bans").is_visible()
