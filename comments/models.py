@@ -65,6 +65,8 @@ class Comment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     checked_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
+    # Last time its author edited the text (within the edit window).
+    edited_at = models.DateTimeField(null=True, blank=True)
 
     objects = CommentQuerySet.as_manager()
 
@@ -84,6 +86,13 @@ class Comment(models.Model):
                 name="comment_queue_idx",
             ),
             models.Index(fields=["status", "status_changed_at"], name="comment_sweep_idx"),
+            # The article page: approved top-level comments, one page at a
+            # time in either order (keyset on approved_at, id).
+            models.Index(
+                fields=["article", "approved_at", "id"],
+                name="comment_public_top_idx",
+                condition=Q(status="approved", parent__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -126,3 +135,38 @@ class ModerationEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Moderation events are append-only.")
+
+
+class ReportReason(models.TextChoices):
+    SPAM = "spam", "Spam or advertising"
+    ABUSE = "abuse", "Abusive, hateful or threatening"
+    OFF_TOPIC = "off_topic", "Off-topic"
+    PERSONAL_DATA = "personal_data", "Shares someone's personal data"
+    OTHER = "other", "Something else"
+
+
+class CommentReport(models.Model):
+    """A reader's report of a public comment. One per browser session and
+    one per IP address for each comment (keyed hashes, never raw values)."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(max_length=16, choices=ReportReason.choices)
+    session_hash = models.CharField(max_length=64)
+    ip_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "session_hash"], name="report_once_per_session"
+            ),
+            models.UniqueConstraint(
+                fields=["comment", "ip_hash"],
+                name="report_once_per_ip",
+                condition=~Q(ip_hash=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report of comment {self.comment_id}: {self.get_reason_display()}"

@@ -20,12 +20,15 @@ class CommentCreateInputSerializer(serializers.Serializer):
     author_name = serializers.CharField(max_length=100)
     author_email = serializers.EmailField(max_length=254)
     body = serializers.CharField(max_length=5000)
+    # A reply: the id of a published comment on the same article (a reply
+    # to a reply attaches to its top-level comment).
+    parent = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
 
 
 class CommentCreatedOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Comment
-        fields = ["id", "status"]
+        fields = ["id", "status", "parent"]
 
 
 class CommentModerationOutputSerializer(serializers.ModelSerializer):

@@ -168,6 +168,16 @@ MODERATION_THRESHOLDS = {
 }
 COMMENT_DUPLICATE_WINDOW_HOURS = envint("COMMENT_DUPLICATE_WINDOW_HOURS", 24)
 
+# --- The readers' comment section -------------------------------------------
+# Minutes after posting during which the author may edit or delete.
+COMMENT_EDIT_WINDOW_MINUTES = envint("COMMENT_EDIT_WINDOW_MINUTES", 10)
+# Reports (one per session and IP) that send a public comment back to review.
+COMMENT_REPORT_THRESHOLD = envint("COMMENT_REPORT_THRESHOLD", 3)
+# Top-level comments per page ("Load more" fetches the next page).
+COMMENT_PAGE_SIZE = envint("COMMENT_PAGE_SIZE", 50)
+# Tell authors why an editor rejected their comment (never for spam).
+COMMENT_SHOW_REJECTION_REASON = envbool("COMMENT_SHOW_REJECTION_REASON", True)
+
 # --- Django REST framework -----------------------------------------------
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns "not logged in" into
