@@ -38,6 +38,7 @@ from comments.services import (
     comment_create,
     comment_edit,
     comment_edit_deadline,
+    comment_edit_window_message,
     comment_report,
     comment_withdraw,
 )
@@ -245,6 +246,7 @@ def comment_edit_view(request, slug, pk):
         "form": form,
         "can_change": comment_can_change(comment),
         "deadline": comment_edit_deadline(comment),
+        "closed_message": comment_edit_window_message(),
     }
     if _is_fetch(request):
         return JsonResponse({"html": render_to_string("comments/edit_form.html", context, request=request)})
@@ -271,7 +273,13 @@ def comment_delete_view(request, slug, pk):
     return render(
         request,
         "comments/delete_page.html",
-        {"article": article, "comment": comment, "error": error, "can_change": comment_can_change(comment)},
+        {
+            "article": article,
+            "comment": comment,
+            "error": error,
+            "can_change": comment_can_change(comment),
+            "closed_message": comment_edit_window_message(),
+        },
     )
 
 

@@ -28,7 +28,7 @@ class CommentCreateInputSerializer(serializers.Serializer):
 class CommentCreatedOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Comment
-        fields = ["id", "status", "parent"]
+        fields = ["id", "status"]
 
 
 class CommentModerationOutputSerializer(serializers.ModelSerializer):

@@ -384,13 +384,14 @@ def comment_can_change(comment: Comment, *, now=None) -> bool:
     return comment.status in _WITHDRAWABLE and now < comment_edit_deadline(comment)
 
 
+def comment_edit_window_message() -> str:
+    minutes = settings.COMMENT_EDIT_WINDOW_MINUTES
+    return f"Comments can only be changed in the first {minutes} minutes after posting."
+
+
 def _check_window(comment: Comment, now) -> None:
     if now >= comment_edit_deadline(comment):
-        minutes = settings.COMMENT_EDIT_WINDOW_MINUTES
-        raise ValidationError(
-            f"Comments can only be changed in the first {minutes} minutes after posting.",
-            code="edit_window_closed",
-        )
+        raise ValidationError(comment_edit_window_message(), code="edit_window_closed")
 
 
 def comment_edit(*, comment: Comment, body: str, now=None) -> Comment:
