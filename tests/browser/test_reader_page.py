@@ -36,7 +36,8 @@ def fill_and_post(page, name, email, body, button="Post comment"):
 
 
 def axe_violations(page):
-    page.add_script_tag(path=str(AXE))
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "() => axe.run(document, {resultTypes: ['violations']})"
     )
@@ -94,7 +95,7 @@ def test_without_javascript_post_reply_and_see_pending_state(live_server, browse
 
 
 def test_with_javascript_post_reply_edit_report_and_load_more_in_place(
-    live_server, page, settings
+    live_server, page, settings, artifacts_dir
 ):
     settings.COMMENT_PAGE_SIZE = 3
     article = seed_article()
@@ -107,6 +108,7 @@ def test_with_javascript_post_reply_edit_report_and_load_more_in_place(
     body_field = page.locator(".field", has=page.get_by_role("textbox", name="Comment"))
     body_field.get_by_text("This field is required.").wait_for()
     assert page.get_by_role("textbox", name="Comment").get_attribute("aria-invalid") == "true"
+    assert axe_violations(page) == []
 
     fill_and_post(page, "Maria K.", "maria@example.org", "Posted in place.\nSecond line.")
     mine = page.locator("#own-pending .comment-pending", has_text="Posted in place.")
@@ -119,6 +121,7 @@ def test_with_javascript_post_reply_edit_report_and_load_more_in_place(
     # Reply opens the form under the comment; the reply lands there.
     page.get_by_role("link", name="Reply to Name1").click()
     assert page.locator(f"#comment-{others[1].pk} #comment-form").is_visible()
+    page.locator(f"#comment-{others[1].pk}").screenshot(path=str(artifacts_dir / "reply-in-place.png"))
     page.get_by_role("textbox", name="Comment").fill("A reply in place.")
     page.get_by_role("button", name="Post comment").click()
     page.locator(f"#comment-{others[1].pk} .replies", has_text="A reply in place.").wait_for()
@@ -129,6 +132,7 @@ def test_with_javascript_post_reply_edit_report_and_load_more_in_place(
     own = Comment.objects.get(body__startswith="Posted in place.")
     page.locator(f"#comment-{own.pk}").get_by_role("link", name="Edit your comment").click()
     box = page.locator(f"#comment-{own.pk}").get_by_role("textbox", name="Your comment")
+    page.locator(f"#comment-{own.pk}").screenshot(path=str(artifacts_dir / "edit-in-place.png"))
     box.fill("Edited in place.")
     page.get_by_role("button", name="Save changes").click()
     page.locator(f"#comment-{own.pk}", has_text="Edited in place.").wait_for()
@@ -137,6 +141,9 @@ def test_with_javascript_post_reply_edit_report_and_load_more_in_place(
     # Report a public comment with a reason.
     target = page.locator(f"#comment-{others[0].pk}")
     target.get_by_role("link", name="Report the comment by Name0").click()
+    target.get_by_role("radio", name="Off-topic").wait_for()
+    target.screenshot(path=str(artifacts_dir / "report-in-place.png"))
+    assert axe_violations(page) == []
     target.get_by_role("radio", name="Off-topic").check()
     target.get_by_role("button", name="Send report").click()
     target.get_by_text("Reported").wait_for()
@@ -160,6 +167,10 @@ def test_article_page_is_accessible_and_looks_right(live_server, browser, artifa
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     try:
+        page.goto(live_server.url + "/")
+        assert "3 comments" in page.locator(".article-list").inner_text()
+        page.screenshot(path=str(artifacts_dir / f"front-{width}.png"))
+        assert axe_violations(page) == []
         url = live_server.url + article.get_absolute_url()
         page.goto(url)
         fill_and_post(page, "Maria K.", "maria@example.org", "My view: wait and see.")

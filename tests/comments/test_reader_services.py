@@ -180,3 +180,13 @@ class CommentReportTests(BaseTestCase):
         self.report(3, "ip3")
         self.comment.refresh_from_db()
         self.assertEqual(self.comment.status, S.APPROVED)
+
+
+class CommentReportAdminTests(BaseTestCase):
+    def test_editors_can_read_reports(self):
+        comment = make_comment(self.article, status=S.APPROVED, body="Reported words")
+        comment_report(comment=comment, reason=ReportReason.SPAM, session_hash="s", ip_hash="i")
+        self.client.force_login(self.editor)
+        response = self.client.get("/admin/comments/commentreport/")
+        self.assertContains(response, "Reported words")
+        self.assertContains(response, "Spam or advertising")

@@ -124,7 +124,8 @@
     var li = comment(link.dataset.replyTo) || link.closest("li.comment");
     parentInput().value = link.dataset.replyTo;
     var context = postForm.querySelector(".reply-context");
-    context.querySelector(".reply-label").textContent = "Replying to " + link.dataset.replyName;
+    // The heading says who is answered; the line keeps only "Cancel reply".
+    context.querySelector(".reply-label").textContent = "";
     context.hidden = false;
     document.getElementById("post-heading").textContent = "Reply to " + link.dataset.replyName;
     postBox.classList.add("replying");
