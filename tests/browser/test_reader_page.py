@@ -149,6 +149,15 @@ def test_with_javascript_post_reply_edit_report_and_load_more_in_place(
     target.get_by_text("Reported").wait_for()
     assert CommentReport.objects.get().reason == "off_topic"
 
+    # Delete own reply, after confirming.
+    mine_reply = Comment.objects.get(body="A reply in place.")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f"#comment-{mine_reply.pk}").get_by_role("link", name="Delete your comment").click()
+    page.get_by_text("Your comment was deleted.").wait_for()
+    assert page.locator(f"#comment-{mine_reply.pk}").count() == 0
+    mine_reply.refresh_from_db()
+    assert mine_reply.status == S.REMOVED
+
     # "Load more" appends the next page.
     assert page.locator("#comment-list > li").count() == 3
     page.get_by_role("link", name="Load more comments").click()

@@ -116,6 +116,15 @@
 
   function comment(id) { return document.getElementById("comment-" + id); }
 
+  /* Hide "Your comments awaiting publication" once it is empty. */
+  function tidyOwn() {
+    var own = document.getElementById("own-pending");
+    if (!own || own.children.length) return;
+    own.hidden = true;
+    var heading = document.querySelector(".own-heading");
+    if (heading) heading.remove();
+  }
+
   /* --- Posting and replying ------------------------------------------ */
 
   function parentInput() { return postForm.querySelector('input[name="parent"]'); }
@@ -277,6 +286,7 @@
       .then(function (result) {
         if (!result.ok) { announce((result.data.errors.__all__ || ["Could not delete it."])[0]); return; }
         li.remove();
+        tidyOwn();
         announce(result.data.message);
         document.getElementById("comments-heading").focus();
       })
@@ -294,6 +304,13 @@
         var list = document.getElementById("comment-list");
         var nodes = fragment(data.html);
         var first = nodes.firstElementChild;
+        // The reader's own pending reply to a comment on this page was
+        // listed at the top until now; it moves under its comment.
+        nodes.querySelectorAll("li.comment[id]").forEach(function (li) {
+          var old = document.getElementById(li.id);
+          if (old) old.remove();
+        });
+        tidyOwn();
         list.appendChild(nodes);
         if (data.next) {
           link.setAttribute("href", data.next + "#comment-list");
