@@ -117,6 +117,7 @@ def _comment_page(request, article, *, order: str, after: str):
             if c.parent_id in by_id:
                 by_id[c.parent_id].reply_list.append(c)
             else:
+                c.in_own_list = True
                 own_pending.append(c)
     reported = set(request.session.get(REPORTED_KEY, []))
     everything = [*page, *own_pending, *(r for c in page for r in c.reply_list)]

@@ -154,6 +154,7 @@ def comment_list_own(*, article: Article, comment_ids: Iterable[int]) -> QuerySe
     return (
         Comment.objects.filter(article=article, pk__in=ids)
         .exclude(status__in=[CommentStatus.APPROVED, CommentStatus.REMOVED])
+        .select_related("parent")
         .annotate(decision_reason=Subquery(last_reason))
         .order_by("created_at", "id")
     )

@@ -140,6 +140,15 @@ class PostingTests(BaseTestCase):
         self.assertContains(page, "You can only reply to a published comment on this article.")
         self.assertContains(page, "re2")
 
+    @override_settings(COMMENT_PAGE_SIZE=1)
+    def test_own_reply_to_a_comment_on_another_page_is_listed_with_its_target(self):
+        approved(self.article, "first", minutes_ago=5)
+        later = approved(self.article, "later", author_name="Olga")
+        self.post({"author_name": "A", "author_email": "a@example.org", "body": "my answer", "parent": later.pk})
+        page = self.client.get(self.article.get_absolute_url())
+        self.assertEqual([c.body for c in page.context["own_pending"]], ["my answer"])
+        self.assertContains(page, "in reply to Olga")
+
     def test_reply_link_without_javascript_prefills_the_form(self):
         top = approved(self.article, "top", author_name="Olga")
         response = self.client.get(self.article.get_absolute_url() + f"?reply_to={top.pk}")
