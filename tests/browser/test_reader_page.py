@@ -119,8 +119,10 @@ def test_with_javascript_post_reply_edit_report_and_load_more_in_place(
     assert page.evaluate("window.__noReload") is True
 
     # Reply opens the form under the comment; the reply lands there.
-    page.get_by_role("link", name="Reply to Name1").click()
+    # ...by keyboard: Enter on the link, and typing goes into the form.
+    page.get_by_role("link", name="Reply to Name1").press("Enter")
     assert page.locator(f"#comment-{others[1].pk} #comment-form").is_visible()
+    assert page.evaluate("document.activeElement.name") == "body"
     page.locator(f"#comment-{others[1].pk}").screenshot(path=str(artifacts_dir / "reply-in-place.png"))
     page.get_by_role("textbox", name="Comment").fill("A reply in place.")
     page.get_by_role("button", name="Post comment").click()
