@@ -33,6 +33,7 @@ test: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python bench/moderation_queue.py
 	$(BIN)/python bench/detectors.py
+	$(BIN)/python bench/article_page.py
 
 clean:
 	rm -rf .var test-artifacts staticfiles .pytest_cache

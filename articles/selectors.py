@@ -13,3 +13,15 @@ def article_list_published() -> QuerySet[Article]:
 def article_get_published(*, slug: str) -> Article:
     """The published article with this slug, or Http404."""
     return get_object_or_404(article_list_published(), slug=slug)
+
+
+def article_list_published_with_counts() -> QuerySet[Article]:
+    """Published articles, each with ``comment_count`` (public comments),
+    in one query."""
+    from comments.selectors import comment_count_public_subquery
+
+    return article_list_published().annotate(comment_count=comment_count_public_subquery())
+
+
+def article_get_published_with_count(*, slug: str) -> Article:
+    return get_object_or_404(article_list_published_with_counts(), slug=slug)

@@ -6,7 +6,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from comments.classifiers.terms import lists_changed
-from comments.models import Comment, DomainRule, ModerationEvent, Term
+from comments.models import Comment, CommentReport, DomainRule, ModerationEvent, Term
 from comments.selectors import comment_event_list
 from comments.services import comment_approve, comment_reject
 
@@ -205,5 +205,31 @@ class TermAdmin(_ListAdmin):
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         lists_changed()
+
+
+@admin.register(CommentReport)
+class CommentReportAdmin(admin.ModelAdmin):
+    """Readers' reports, for editors to read; they are never edited."""
+
+    list_display = ("created_at", "comment_link", "reason")
+    list_filter = ("reason",)
+    list_select_related = ("comment",)
+    search_fields = ("comment__id", "comment__body")
+    show_full_result_count = False
+    fields = ("comment", "reason", "created_at")
+    readonly_fields = fields
+
+    @admin.display(description="Comment")
+    def comment_link(self, obj):
+        url = reverse("admin:comments_comment_change", args=[obj.comment_id])
+        return format_html('<a href="{}">#{} {}</a>', url, obj.comment_id, obj.comment.excerpt)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 # The editors' moderation desk: queue, dashboard and bans (comments/desk_admin.py).
 from comments import desk_admin  # noqa: E402,F401

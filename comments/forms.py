@@ -1,9 +1,12 @@
 from django import forms
 
-from comments.models import Comment
+from comments.models import Comment, ReportReason
 
 
 class CommentForm(forms.ModelForm):
+    # A reply: the comment it answers (validated by the service).
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = Comment
         fields = ["author_name", "author_email", "body", "notify_author"]
@@ -32,3 +35,21 @@ class CommentForm(forms.ModelForm):
         if self.article is not None and not self.article.comments_open:
             raise forms.ValidationError("Comments are closed on this article.", code="closed")
         return cleaned
+
+
+class CommentEditForm(forms.Form):
+    body = forms.CharField(
+        label="Your comment",
+        max_length=5000,
+        help_text="Plain text, up to 5,000 characters. Your edit is checked again before it is published.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class CommentReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why should an editor look at this comment?",
+        choices=ReportReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a reason."},
+    )

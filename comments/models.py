@@ -79,6 +79,8 @@ class Comment(models.Model):
     # Rejected because of a shadow ban: its author still sees it as if it
     # were awaiting moderation; nobody else ever does.
     shadow = models.BooleanField(default=False)
+    # Last time its author edited the text (within the edit window).
+    edited_at = models.DateTimeField(null=True, blank=True)
 
     objects = CommentQuerySet.as_manager()
 
@@ -103,6 +105,13 @@ class Comment(models.Model):
             models.Index(fields=["ip_hash", "created_at"], name="comment_ip_rate_idx"),
             # An author's record on the desk and the trust check.
             models.Index(fields=["author_email", "status"], name="comment_author_idx"),
+            # The article page: approved top-level comments, one page at a
+            # time in either order (keyset on approved_at, id).
+            models.Index(
+                fields=["article", "approved_at", "id"],
+                name="comment_public_top_idx",
+                condition=Q(status="approved", parent__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -200,6 +209,8 @@ class Term(models.Model):
 
     def __str__(self) -> str:
         return f"{self.text} ({self.head})"
+
+
 class BanKind(models.TextChoices):
     EMAIL = "email", "E-mail address"
     DOMAIN = "domain", "E-mail domain"
@@ -274,3 +285,38 @@ class ModerationDashboard(Comment):
     class Meta:
         proxy = True
         verbose_name = verbose_name_plural = "moderation dashboard"
+
+
+class ReportReason(models.TextChoices):
+    SPAM = "spam", "Spam or advertising"
+    ABUSE = "abuse", "Abusive, hateful or threatening"
+    OFF_TOPIC = "off_topic", "Off-topic"
+    PERSONAL_DATA = "personal_data", "Shares someone's personal data"
+    OTHER = "other", "Something else"
+
+
+class CommentReport(models.Model):
+    """A reader's report of a public comment. One per browser session and
+    one per IP address for each comment (keyed hashes, never raw values)."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(max_length=16, choices=ReportReason.choices)
+    session_hash = models.CharField(max_length=64)
+    ip_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "session_hash"], name="report_once_per_session"
+            ),
+            models.UniqueConstraint(
+                fields=["comment", "ip_hash"],
+                name="report_once_per_ip",
+                condition=~Q(ip_hash=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report of comment {self.comment_id}: {self.get_reason_display()}"

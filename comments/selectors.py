@@ -54,3 +54,136 @@ def comment_list_for_moderation(
 
 def comment_event_list(*, comment: Comment) -> QuerySet[ModerationEvent]:
     return comment.events.select_related("actor").order_by("created_at", "id")
+
+
+# --- The article page -------------------------------------------------------
+
+ORDER_OLDEST = "oldest"
+ORDER_NEWEST = "newest"
+
+
+def comment_count_public_subquery():
+    """An expression for annotating articles with their number of public
+    comments (replies included), one query for a whole list of articles."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    counts = (
+        comment_list_public()
+        .filter(article=OuterRef("pk"))
+        .order_by()
+        .values("article")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+def _encode_cursor(comment: Comment) -> str:
+    import base64
+
+    raw = f"{comment.approved_at.isoformat()}|{comment.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str):
+    """(approved_at, id) from a cursor, or None when it is not one of ours."""
+    import base64
+    from datetime import datetime
+
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, pk = raw.split("|")
+        when = datetime.fromisoformat(stamp)
+        if when.tzinfo is None:
+            return None
+        return when, int(pk)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def comment_page_public(
+    *, article: Article, order: str = ORDER_OLDEST, after: str = "", size: int = 50
+) -> tuple[list[Comment], str]:
+    """One page of public top-level comments of an article and the cursor
+    of the next page ("" when this is the last). Keyset pagination on
+    (approved_at, id), so page 200 costs what page 1 does. An unreadable
+    cursor starts from the beginning."""
+    from django.db.models import Q
+
+    # The article is known: no need to join its columns into every row.
+    qs = comment_list_public(article=article).filter(parent__isnull=True).select_related(None)
+    newest = order == ORDER_NEWEST
+    key = _decode_cursor(after) if after else None
+    if key is not None:
+        when, pk = key
+        if newest:
+            qs = qs.filter(Q(approved_at__lt=when) | Q(approved_at=when, pk__lt=pk))
+        else:
+            qs = qs.filter(Q(approved_at__gt=when) | Q(approved_at=when, pk__gt=pk))
+    qs = qs.order_by("-approved_at", "-id") if newest else qs.order_by("approved_at", "id")
+    rows = list(qs[: size + 1])
+    if len(rows) > size:
+        rows = rows[:size]
+        return rows, _encode_cursor(rows[-1])
+    return rows, ""
+
+
+def comment_list_public_replies(*, article: Article, parent_ids: Iterable[int]) -> QuerySet[Comment]:
+    """The public replies to these comments, in one query, oldest first."""
+    return (
+        comment_list_public(article=article)
+        .filter(parent_id__in=list(parent_ids))
+        .select_related(None)
+    )
+
+
+def comment_list_own(*, article: Article, comment_ids: Iterable[int]) -> QuerySet[Comment]:
+    """The visitor's own comments on this article that are not public, and
+    not withdrawn, with the reason code of the last editor's decision
+    (``decision_reason``) for telling the author why."""
+    from django.db.models import OuterRef, Subquery
+
+    ids = [int(pk) for pk in comment_ids]
+    last_reason = (
+        ModerationEvent.objects.filter(comment=OuterRef("pk"))
+        .exclude(reason_code="")
+        .order_by("-created_at", "-id")
+        .values("reason_code")[:1]
+    )
+    return (
+        Comment.objects.filter(article=article, pk__in=ids)
+        .exclude(status__in=[CommentStatus.APPROVED, CommentStatus.REMOVED])
+        .select_related("parent")
+        .annotate(decision_reason=Subquery(last_reason))
+        .order_by("created_at", "id")
+    )
+
+
+def comment_reader_state(comment: Comment) -> dict[str, str]:
+    """How an unpublished comment's state reads to its author: a short
+    label, a sentence, and the editor's reason where policy allows (never
+    for spam: that would teach spammers what was caught)."""
+    from django.conf import settings
+
+    from comments.models import DecisionReason
+
+    S = CommentStatus
+    if comment.status in (S.PENDING, S.CHECKING):
+        return {"key": "checking", "label": "Awaiting moderation – being checked",
+                "detail": "Our automatic checks are looking at it; this takes a moment."}
+    if comment.status == S.REVIEW:
+        return {"key": "review", "label": "Awaiting moderation – waiting for an editor",
+                "detail": "An editor will read it before it is published."}
+    reason = ""
+    code = getattr(comment, "decision_reason", "") or ""
+    if (
+        comment.status == S.REJECTED
+        and settings.COMMENT_SHOW_REJECTION_REASON
+        and code in DecisionReason.values
+        and code not in (DecisionReason.SPAM, DecisionReason.APPROVED)
+    ):
+        reason = DecisionReason(code).label
+    return {"key": "rejected", "label": "Not published",
+            "detail": f"An editor decided not to publish it. Reason: {reason}." if reason
+            else "It was not published."}

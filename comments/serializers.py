@@ -24,6 +24,9 @@ class CommentCreateInputSerializer(serializers.Serializer):
         required=False, default=False,
         help_text="E-mail the author when an editor approves or rejects the comment.",
     )
+    # A reply: the id of a published comment on the same article (a reply
+    # to a reply attaches to its top-level comment).
+    parent = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
 
 
 class CommentCreatedOutputSerializer(serializers.ModelSerializer):

@@ -31,14 +31,14 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from articles.models import Article
 from comments.classifiers.base import CheckResult, CommentSample, TransientCheckError
 from comments.classifiers.pipeline import run_checks
 from comments.classifiers.text import simhash
-from comments.models import Comment, CommentStatus, DecisionReason, ModerationEvent
+from comments.models import Comment, CommentReport, CommentStatus, DecisionReason, ModerationEvent
 
 logger = logging.getLogger(__name__)
 
@@ -99,12 +99,13 @@ def comment_create(
     user_agent: str = "",
     signals: dict | None = None,
     notify_author: bool = False,
+    parent: Comment | int | None = None,
 ) -> Comment:
     """Store a reader's comment as pending and queue it for checking.
 
-    A banned commenter's comment is stored as ``rejected`` at once (in
-    shadow mode flagged ``shadow``: its author still sees it) and is never
-    checked.
+    ``parent`` makes it a reply (see ``comment_resolve_parent``). A banned
+    commenter's comment is stored as ``rejected`` at once (in shadow mode
+    flagged ``shadow``: its author still sees it) and is never checked.
     """
     from comments.desk_selectors import article_comments_expired, ban_match
 
@@ -112,6 +113,7 @@ def comment_create(
         raise ValidationError("Comments are closed on this article.", code="closed")
     comment = Comment(
         article=article,
+        parent=comment_resolve_parent(article=article, parent=parent),
         author_name=author_name.strip(),
         author_email=author_email.strip(),
         body=body.strip(),
@@ -517,3 +519,170 @@ def comment_undo_decision(*, comment: Comment, actor, now=None) -> Comment:
             reason=f"Undo: {last.from_status or '-'} \u2192 {last.to_status} withdrawn",
             undo=True,
         )
+
+
+# --- The readers' side: replies, edits, withdrawals, reports -----------------
+
+# An author may edit these (a public one goes back through the checks).
+_EDITABLE = {S.PENDING, S.CHECKING, S.REVIEW, S.APPROVED}
+# ...and withdraw these.
+_WITHDRAWABLE = {S.PENDING, S.CHECKING, S.REVIEW, S.APPROVED, S.SPAM, S.REJECTED}
+PARENT_INVALID = "You can only reply to a published comment on this article."
+
+
+def comment_resolve_parent(*, article: Article, parent: Comment | int | None) -> Comment | None:
+    """The comment a reply attaches to. Threads are one level deep: a reply
+    to a reply attaches to its top-level comment. Only a public comment on
+    the same article can be replied to."""
+    from comments.selectors import comment_list_public
+
+    if parent is None or parent == "":
+        return None
+    parent_id = parent.pk if isinstance(parent, Comment) else parent
+    try:
+        parent_id = int(parent_id)
+    except (TypeError, ValueError):
+        raise ValidationError({"parent": [PARENT_INVALID]}, code="invalid_parent")
+    found = (
+        comment_list_public(article=article)
+        .filter(pk=parent_id)
+        .select_related("parent")
+        .first()
+    )
+    if found is None:
+        raise ValidationError({"parent": [PARENT_INVALID]}, code="invalid_parent")
+    return found.parent if found.parent_id else found
+
+
+def comment_edit_deadline(comment: Comment):
+    return comment.created_at + timedelta(minutes=settings.COMMENT_EDIT_WINDOW_MINUTES)
+
+
+def comment_can_change(comment: Comment, *, now=None) -> bool:
+    """Whether its author may still edit or withdraw it."""
+    now = now or timezone.now()
+    return comment.status in _WITHDRAWABLE and now < comment_edit_deadline(comment)
+
+
+def comment_edit_window_message() -> str:
+    minutes = settings.COMMENT_EDIT_WINDOW_MINUTES
+    return f"Comments can only be changed in the first {minutes} minutes after posting."
+
+
+def _check_window(comment: Comment, now) -> None:
+    if now >= comment_edit_deadline(comment):
+        raise ValidationError(comment_edit_window_message(), code="edit_window_closed")
+
+
+def comment_edit(*, comment: Comment, body: str, now=None) -> Comment:
+    """Its author changes the text, within the edit window.
+
+    The new text goes back through the checks: the comment returns to
+    ``pending`` (a public one leaves the page until an editor approves it
+    again, since spammers edit links in after approval) and a check is
+    enqueued once this commits. The previous text is kept in the event, so
+    editors can see what changed. An unchanged text changes nothing.
+    """
+    now = now or timezone.now()
+    body = body.strip()
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().get(pk=comment.pk)
+        _check_window(comment, now)
+        if comment.status not in _EDITABLE:
+            raise ValidationError(
+                f"A {comment.get_status_display().lower()} comment cannot be edited.",
+                code="invalid_transition",
+            )
+        if body == comment.body:
+            return comment
+        previous = comment.body
+        from_status = comment.status
+        comment.body = body
+        comment.full_clean(exclude=["article", "parent", "author_name", "author_email"])
+        comment.status = S.PENDING
+        comment.status_changed_at = now
+        comment.edited_at = now
+        comment.approved_at = None
+        comment.simhash = simhash(comment.body)
+        comment.save(
+            update_fields=[
+                "body", "simhash", "status", "status_changed_at", "edited_at", "approved_at",
+            ]
+        )
+        _event(
+            comment=comment,
+            from_status=from_status,
+            to_status=S.PENDING,
+            reason=f"Edited by its author. Previous text:\n{previous}",
+        )
+        transaction.on_commit(lambda: comment_enqueue_check(comment_id=comment.pk))
+    return comment
+
+
+def comment_withdraw(*, comment: Comment, now=None) -> Comment:
+    """Its author deletes it, within the edit window: ``removed`` for good."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().get(pk=comment.pk)
+        if comment.status == S.REMOVED:
+            return comment
+        _check_window(comment, now)
+        from_status = comment.status
+        comment.status = S.REMOVED
+        comment.status_changed_at = now
+        comment.approved_at = None
+        comment.save(update_fields=["status", "status_changed_at", "approved_at"])
+        _event(
+            comment=comment,
+            from_status=from_status,
+            to_status=S.REMOVED,
+            reason="Withdrawn by its author",
+        )
+    return comment
+
+
+REPORT_DUPLICATE = "You have already reported this comment."
+REPORT_NOT_PUBLIC = "This comment is no longer published."
+
+
+def comment_report(
+    *, comment: Comment, reason: str, session_hash: str, ip_hash: str = ""
+) -> CommentReport:
+    """A reader reports a public comment. Once COMMENT_REPORT_THRESHOLD
+    readers have reported it since it was approved, it goes back to the
+    editors' queue (``approved`` -> ``review``)."""
+    from comments.models import ReportReason
+
+    if reason not in ReportReason.values:
+        raise ValidationError(
+            {"reason": [f"Choose one of: {', '.join(ReportReason.values)}."]},
+            code="invalid_reason",
+        )
+    if not session_hash:
+        raise ValidationError("A report needs a browser session.", code="no_session")
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().get(pk=comment.pk)
+        if comment.status != S.APPROVED:
+            raise ValidationError(REPORT_NOT_PUBLIC, code="not_public")
+        same = Q(session_hash=session_hash)
+        if ip_hash:
+            same |= Q(ip_hash=ip_hash)
+        if comment.reports.filter(same).exists():
+            raise ValidationError(REPORT_DUPLICATE, code="duplicate_report")
+        report = CommentReport.objects.create(
+            comment=comment, reason=reason, session_hash=session_hash, ip_hash=ip_hash
+        )
+        since = comment.approved_at or comment.created_at
+        count = comment.reports.filter(created_at__gte=since).count()
+        if count >= settings.COMMENT_REPORT_THRESHOLD:
+            now = timezone.now()
+            comment.status = S.REVIEW
+            comment.status_changed_at = now
+            comment.save(update_fields=["status", "status_changed_at"])
+            _event(
+                comment=comment,
+                from_status=S.APPROVED,
+                to_status=S.REVIEW,
+                reason=f"Reported by {count} readers",
+            )
+    return report

@@ -197,6 +197,16 @@ if MODERATION_HTTP_ENABLED and not MODERATION_HTTP_URL.startswith(("http://", "h
         "MODERATION_HTTP_ENABLED is on but MODERATION_HTTP_URL is not an http(s) URL."
     )
 
+# --- The readers' comment section -------------------------------------------
+# Minutes after posting during which the author may edit or delete.
+COMMENT_EDIT_WINDOW_MINUTES = envint("COMMENT_EDIT_WINDOW_MINUTES", 10)
+# Reports (one per session and IP) that send a public comment back to review.
+COMMENT_REPORT_THRESHOLD = envint("COMMENT_REPORT_THRESHOLD", 3)
+# Top-level comments per page ("Load more" fetches the next page).
+COMMENT_PAGE_SIZE = envint("COMMENT_PAGE_SIZE", 50)
+# Tell authors why an editor rejected their comment (never for spam).
+COMMENT_SHOW_REJECTION_REASON = envbool("COMMENT_SHOW_REJECTION_REASON", True)
+
 # --- Django REST framework -----------------------------------------------
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns "not logged in" into

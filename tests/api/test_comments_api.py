@@ -106,16 +106,18 @@ class CommentSubmitApiTests(BaseTestCase):
         rates = {"anon": "1000/min", "user": "1000/min", "comment_submit": "2/min"}
         from django.conf import settings
 
-        with override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}):
-            from rest_framework.throttling import SimpleRateThrottle
+        from rest_framework.throttling import SimpleRateThrottle
 
+        original = SimpleRateThrottle.THROTTLE_RATES
+        with override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}):
+            # DRF reads the rates once, at import: swap them for this test.
             SimpleRateThrottle.THROTTLE_RATES = rates
             try:
                 client = APIClient()
                 payload = {"author_name": "A", "author_email": "a@example.org", "body": "Hi"}
                 codes = [client.post(LIST_URL, payload, format="json").status_code for _ in range(3)]
             finally:
-                SimpleRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+                SimpleRateThrottle.THROTTLE_RATES = original
                 cache.clear()
         self.assertEqual(codes, [202, 202, 429])
         self.assertEqual(Comment.objects.count(), 2)

@@ -107,9 +107,12 @@ class ArticleDetailViewTests(BaseTestCase):
             make_comment(self.article, status=S.APPROVED, body=f"c{i}")
         url = self.article.get_absolute_url()
         self.client.get(url)
-        with self.assertNumQueries(2) as few:
+        # The article with its comment count, one page of top-level
+        # comments, and the replies of that page.
+        with self.assertNumQueries(3) as few:
             self.client.get(url)
         for i in range(30):
-            make_comment(self.article, status=S.APPROVED, body=f"d{i}")
+            top = make_comment(self.article, status=S.APPROVED, body=f"d{i}")
+            make_comment(self.article, status=S.APPROVED, body=f"r{i}", parent=top)
         with self.assertNumQueries(len(few.captured_queries)):
             self.client.get(url)

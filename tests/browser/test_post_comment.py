@@ -39,6 +39,8 @@ def test_invalid_form_shows_errors_next_to_fields(live_server, page, artifacts_d
     page.get_by_role("textbox", name="E-mail").fill("not-an-email")
     page.get_by_role("button", name="Post comment").click()
     email_field = page.locator(".field", has=page.get_by_role("textbox", name="E-mail"))
+    # With JavaScript the form posts in place: the errors arrive by fetch.
+    email_field.locator(".field-errors").wait_for()
     assert "Enter a valid email address." in email_field.inner_text()
     body_field = page.locator(".field", has=page.get_by_role("textbox", name="Comment"))
     assert "This field is required." in body_field.inner_text()
