@@ -146,6 +146,7 @@ def article_detail(request, slug):
                     **form.cleaned_data,
                     ip_hash=hash_ip(client_ip(request)),
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                    signals=form.signals,
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)

@@ -1,11 +1,31 @@
+import time
+
 from django import forms
+from django.core import signing
 
 from comments.models import Comment, ReportReason
 
+_SHOWN_AT = signing.TimestampSigner(salt="comments.form.shown-at")
+HONEYPOT = "website"
+
 
 class CommentForm(forms.ModelForm):
+    """The reader's comment form.
+
+    Besides the comment it carries two spam signals, which never block a
+    submission (nothing a reader writes is lost) but are stored for the
+    checks: a honeypot field hidden from people, and a signed timestamp of
+    when the form was shown.
+    """
+
     # A reply: the comment it answers (validated by the service).
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    website = forms.CharField(
+        required=False,
+        label="Leave this field empty",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    shown_at = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Comment
@@ -28,12 +48,25 @@ class CommentForm(forms.ModelForm):
 
     def __init__(self, *args, article=None, **kwargs):
         self.article = article
+        self.signals: dict = {}
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["shown_at"] = _SHOWN_AT.sign(f"{time.time():.1f}")
 
     def clean(self):
         cleaned = super().clean()
         if self.article is not None and not self.article.comments_open:
             raise forms.ValidationError("Comments are closed on this article.", code="closed")
+        # The signals go to the checks, not into the comment's fields.
+        if cleaned.pop(HONEYPOT, ""):
+            self.signals["honeypot"] = True
+        token = cleaned.pop("shown_at", "")
+        try:
+            shown = float(_SHOWN_AT.unsign(token, max_age=7 * 24 * 3600))
+        except (signing.BadSignature, ValueError):
+            self.signals["form_token"] = "invalid"
+        else:
+            self.signals["seconds_to_submit"] = round(max(0.0, time.time() - shown), 1)
         return cleaned
 
 

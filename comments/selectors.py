@@ -172,7 +172,9 @@ def comment_reader_state(comment: Comment) -> dict[str, str]:
     if comment.status in (S.PENDING, S.CHECKING):
         return {"key": "checking", "label": "Awaiting moderation – being checked",
                 "detail": "Our automatic checks are looking at it; this takes a moment."}
-    if comment.status == S.REVIEW:
+    # A shadow-banned author must not learn of the ban: their comment keeps
+    # looking like it waits for an editor.
+    if comment.status == S.REVIEW or getattr(comment, "shadow", False):
         return {"key": "review", "label": "Awaiting moderation – waiting for an editor",
                 "detail": "An editor will read it before it is published."}
     reason = ""

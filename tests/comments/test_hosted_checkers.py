@@ -520,8 +520,10 @@ def test_worker_checks_with_akismet_and_sends_the_editors_verdict(celery_worker)
 
             wait_for(checked)
             comment.refresh_from_db()
-            assert comment.spam_score == 0.8
-            assert comment.reasons[-1]["message"] == "Akismet: spam"
+            # Akismet's 0.8, combined with the form's own signals (the test
+            # client posts no form timestamp).
+            assert comment.spam_score >= 0.8
+            assert "Akismet: spam" in [r["message"] for r in comment.reasons]
 
             comment_approve(comment=comment, actor=editor)
 
