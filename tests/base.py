@@ -66,3 +66,6 @@ def ensure_editors_group() -> None:
     importlib.import_module("comments.migrations.0020_desk_bans_trust_notify").grant_editors(
         global_apps, None
     )
+    importlib.import_module("comments.migrations.0043_editors_manage_lists").grant_editors(
+        global_apps, None
+    )

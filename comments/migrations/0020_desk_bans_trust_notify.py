@@ -13,6 +13,12 @@ EDITOR_PERMISSIONS = [
 
 def grant_editors(apps, schema_editor):
     """Editors manage bans and their own queue alerts."""
+    grant_codenames(apps, EDITOR_PERMISSIONS)
+
+
+def grant_codenames(apps, codenames):
+    """Give the Editors group these comments permissions, creating them
+    first: permissions are normally created only after all migrations."""
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
@@ -22,7 +28,7 @@ def grant_editors(apps, schema_editor):
     group, _ = Group.objects.get_or_create(name="Editors")
     group.permissions.add(
         *Permission.objects.filter(
-            content_type__app_label="comments", codename__in=EDITOR_PERMISSIONS
+            content_type__app_label="comments", codename__in=codenames
         )
     )
 

@@ -147,3 +147,24 @@ class FormSignalsTests(TestCase):
     def test_human_pace_and_api(self):
         self.assertEqual(FormSignalsChecker().check(sample("hi", signals={"seconds_to_submit": 40})), CheckResult())
         self.assertEqual(FormSignalsChecker().check(sample("hi")), CheckResult())
+
+
+class EditorListPermissionTests(BaseTestCase):
+    def test_editors_manage_terms_and_domain_rules_in_the_admin(self):
+        self.client.force_login(self.editor)
+        response = self.client.post(
+            "/admin/comments/term/add/", {"text": "Putinbot", "head": "toxicity", "weight": "0.7", "is_active": "on"}
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(Term.objects.filter(text="Putinbot").exists())
+        self.assertEqual(self.client.get("/admin/comments/domainrule/").status_code, 200)
+        # The change reaches the checker at once.
+        self.assertEqual(TermChecker().check(sample("what a putinbot")).toxicity, 0.7)
+
+    def test_weight_outside_0_1_is_refused(self):
+        self.client.force_login(self.editor)
+        response = self.client.post(
+            "/admin/comments/term/add/", {"text": "x", "head": "spam", "weight": "1.5", "is_active": "on"}
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(Term.objects.exists())
