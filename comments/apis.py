@@ -21,45 +21,192 @@ from comments.services import comment_approve, comment_create, comment_reject
 from newsroom.api import OldestFirstCursorPagination, paginated_response
 from newsroom.http import client_ip, hash_ip
 
+# --- Public API (partners' keys, HTTP caching) ---------------------------------
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.renderers import JSONRenderer
+
+from comments.public_cache import cached_page, etag_of as body_etag
+from comments.selectors import comment_count_public, comment_get_public
+from comments.serializers import (
+    CommentCountsQueryInputSerializer,
+    CommentListQueryInputSerializer,
+    CommentPageOutputSerializer,
+    ErrorOutputSerializer,
+)
+from newsroom.api import CommentCursorPagination, conditional_json_response
+from partners.authentication import (
+    ApiKeyAuthentication,
+    ApiKeyRateThrottle,
+    HasApiKeyScope,
+    public_read_throttles,
+)
+from partners.services import (
+    IdempotencyConflict,
+    api_client_identity,
+    comment_create_idempotent,
+    validate_idempotency_key,
+)
+
+PUBLIC_AUTHENTICATION = [ApiKeyAuthentication, TokenAuthentication, SessionAuthentication]
+ERRORS = {code: ErrorOutputSerializer for code in (401, 403, 404, 429)}
+ERRORS[400] = OpenApiResponse(description="Invalid parameters: a message per field.")
+
+
+class SubmitThrottle(ScopedRateThrottle):
+    """Submissions without a key: the ``comment_submit`` rate per client."""
+
+    def allow_request(self, request, view):
+        from partners.models import ApiKey
+
+        if isinstance(request.auth, ApiKey):
+            return True
+        return super().allow_request(request, view)
+
 
 class CommentListCreateApi(APIView):
-    """Approved comments of an article; readers' submissions."""
+    """Approved comments of an article; readers' and partners' submissions."""
 
     throttle_scope = "comment_submit"
+    authentication_classes = PUBLIC_AUTHENTICATION
+    permission_classes = [HasApiKeyScope]
+    renderer_classes = [JSONRenderer]
+    api_key_scope = {"GET": "read", "POST": "submit"}
 
     def get_throttles(self):
         if self.request.method == "POST":
-            return [ScopedRateThrottle()]
-        return [AnonRateThrottle(), UserRateThrottle()]
+            return [ApiKeyRateThrottle("submit"), SubmitThrottle()]
+        return public_read_throttles()
 
-    @extend_schema(responses=CommentPublicOutputSerializer(many=True))
+    @extend_schema(
+        parameters=[CommentListQueryInputSerializer],
+        responses={200: CommentPageOutputSerializer, 304: None, **ERRORS},
+    )
     def get(self, request, slug):
         article = article_get_published(slug=slug)
-        return paginated_response(
-            pagination_class=OldestFirstCursorPagination,
-            serializer_class=CommentPublicOutputSerializer,
-            queryset=comment_list_public(article=article),
-            request=request,
-            view=self,
+        query = CommentListQueryInputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        ordering = ("approved_at", "id") if params["ordering"] == "oldest" else ("-approved_at", "-id")
+
+        def build() -> bytes:
+            queryset = comment_list_public(article=article)
+            if params.get("since"):
+                queryset = queryset.filter(approved_at__gt=params["since"])
+            response = paginated_response(
+                pagination_class=lambda: CommentCursorPagination(
+                    ordering=ordering, page_size=params["page_size"]
+                ),
+                serializer_class=CommentPublicOutputSerializer,
+                queryset=queryset,
+                request=request,
+                view=self,
+            )
+            return JSONRenderer().render(response.data)
+
+        # Links in the page are absolute: the host is part of the variant.
+        variant = "|".join(
+            [request.scheme, request.get_host(), params["ordering"],
+             params["since"].isoformat() if params.get("since") else "",
+             str(params["page_size"]), params.get("cursor", "")]
         )
+        body, etag, last_modified = cached_page(article_id=article.pk, variant=variant, build=build)
+        return conditional_json_response(request, body=body, etag=etag, last_modified=last_modified)
 
     @extend_schema(
         request=CommentCreateInputSerializer,
-        responses={202: CommentCreatedOutputSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key", location=OpenApiParameter.HEADER, required=False,
+                description="A retried request with the same key returns the same "
+                "comment and creates none (1 to 255 characters).",
+            )
+        ],
+        responses={202: CommentCreatedOutputSerializer, **ERRORS, 422: ErrorOutputSerializer},
     )
     def post(self, request, slug):
         article = article_get_published(slug=slug)
         serializer = CommentCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        comment = comment_create(
-            article=article,
-            **serializer.validated_data,
-            ip_hash=hash_ip(client_ip(request)),
-            user_agent=request.headers.get("User-Agent", ""),
-        )
-        return Response(
+
+        def create():
+            return comment_create(
+                article=article,
+                **serializer.validated_data,
+                ip_hash=hash_ip(client_ip(request)),
+                user_agent=request.headers.get("User-Agent", ""),
+            )
+
+        idempotency_key = request.headers.get("Idempotency-Key")
+        replayed = False
+        if idempotency_key is None:
+            comment = create()
+        else:
+            try:
+                comment, replayed = comment_create_idempotent(
+                    article=article,
+                    data=serializer.validated_data,
+                    client=api_client_identity(request),
+                    idempotency_key=validate_idempotency_key(idempotency_key),
+                    create=create,
+                )
+            except IdempotencyConflict as exc:
+                return Response({"detail": str(exc)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        response = Response(
             CommentCreatedOutputSerializer(comment).data, status=status.HTTP_202_ACCEPTED
         )
+        if replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class CommentDetailApi(APIView):
+    """One approved comment; 404 for anything else."""
+
+    authentication_classes = PUBLIC_AUTHENTICATION
+    permission_classes = [HasApiKeyScope]
+    renderer_classes = [JSONRenderer]
+
+    def get_throttles(self):
+        return public_read_throttles()
+
+    @extend_schema(responses={200: CommentPublicOutputSerializer, 304: None, **ERRORS})
+    def get(self, request, pk):
+        comment = comment_get_public(pk=pk)
+        if comment is None:
+            raise Http404
+        body = JSONRenderer().render(CommentPublicOutputSerializer(comment).data)
+        return conditional_json_response(request, body=body, etag=body_etag(body))
+
+
+class CommentCountsApi(APIView):
+    """Approved comments per article, for many articles in one request."""
+
+    authentication_classes = PUBLIC_AUTHENTICATION
+    permission_classes = [HasApiKeyScope]
+    renderer_classes = [JSONRenderer]
+
+    def get_throttles(self):
+        return public_read_throttles()
+
+    @extend_schema(
+        parameters=[CommentCountsQueryInputSerializer],
+        responses={
+            200: OpenApiResponse(
+                response={"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+                description="Approved comments per slug; 0 for unknown or unpublished articles.",
+            ),
+            304: None,
+            **ERRORS,
+        },
+    )
+    def get(self, request):
+        query = CommentCountsQueryInputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        counts = comment_count_public(slugs=query.validated_data["articles"])
+        body = JSONRenderer().render(counts)
+        return conditional_json_response(request, body=body, etag=body_etag(body))
 
 
 class ModerationPagination(OldestFirstCursorPagination):

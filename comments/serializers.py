@@ -50,3 +50,47 @@ class CommentRejectInputSerializer(CommentDecisionInputSerializer):
         choices=[c for c in DecisionReason.values if c != DecisionReason.APPROVED],
         default=DecisionReason.OTHER,
     )
+
+
+class CommentListQueryInputSerializer(serializers.Serializer):
+    """Query parameters of the public comment list."""
+
+    ordering = serializers.ChoiceField(
+        choices=["oldest", "newest"], default="oldest",
+        help_text="By approval time: oldest first (default) or newest first.",
+    )
+    since = serializers.DateTimeField(
+        required=False,
+        help_text="Only comments approved after this time (ISO 8601), for incremental sync.",
+    )
+    page_size = serializers.IntegerField(
+        min_value=1, max_value=100, default=20, help_text="Comments per page (1 to 100)."
+    )
+    cursor = serializers.CharField(
+        required=False, help_text="Opaque cursor from a `next` or `previous` link."
+    )
+
+
+class CommentPageOutputSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CommentPublicOutputSerializer(many=True)
+
+
+class CommentCountsQueryInputSerializer(serializers.Serializer):
+    articles = serializers.CharField(
+        max_length=20000,
+        help_text="Comma-separated article slugs, at most 100.",
+    )
+
+    def validate_articles(self, value):
+        slugs = list(dict.fromkeys(s.strip() for s in value.split(",") if s.strip()))
+        if not slugs:
+            raise serializers.ValidationError("Give at least one article slug.")
+        if len(slugs) > 100:
+            raise serializers.ValidationError("At most 100 article slugs at a time.")
+        return slugs
+
+
+class ErrorOutputSerializer(serializers.Serializer):
+    detail = serializers.CharField()

@@ -57,6 +57,9 @@ def _after_transition(*, comment: Comment, from_status: str, to_status: str) -> 
     notifications, feedback to hosted checkers), so that no caller can
     forget one. Called by ``_event``, which every transition writes.
     """
+    from partners.services import api_after_transition
+
+    api_after_transition(comment=comment, from_status=from_status, to_status=to_status)
 
 
 def _event(
@@ -68,7 +71,7 @@ def _event(
     reason_code: str = "",
     reason: str = "",
 ) -> ModerationEvent:
-    return ModerationEvent.objects.create(
+    event = ModerationEvent.objects.create(
         comment=comment,
         actor=actor,
         reason_code=reason_code,
@@ -78,6 +81,8 @@ def _event(
         spam_score=comment.spam_score,
         toxicity_score=comment.toxicity_score,
     )
+    _after_transition(comment=comment, from_status=from_status, to_status=to_status)
+    return event
 
 
 def comment_create(

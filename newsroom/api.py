@@ -31,3 +31,59 @@ def paginated_response(*, pagination_class, serializer_class, queryset, request,
     page = paginator.paginate_queryset(queryset, request, view=view)
     serializer = serializer_class(page, many=True, context={"request": request})
     return paginator.get_paginated_response(serializer.data)
+
+
+class CommentCursorPagination(CursorPagination):
+    """The public comment list's cursor pagination.
+
+    Cursors hold a position in (approved_at, id), not an offset, so an
+    insert or a removal never shifts a page. A comment approved later gets
+    a later approved_at: with ``oldest`` it lands after every cursor
+    handed out so far (a client walking ``next`` sees it at the end);
+    with ``newest`` it lands before the first page (a client walking
+    ``next`` never sees it twice nor skips an older one; it is picked up by
+    a fresh first page or ``since``).
+    """
+
+    page_size = 20
+    max_page_size = 100
+    page_size_query_param = "page_size"
+    ordering = ("approved_at", "id")
+
+    def __init__(self, *, ordering=None, page_size=None):
+        if ordering is not None:
+            self.ordering = ordering
+        if page_size is not None:
+            self.page_size = page_size
+
+    def get_page_size(self, request):
+        # Validated by the view; the query parameter is kept in links.
+        return self.page_size
+
+
+def conditional_json_response(request, *, body: bytes, etag: str, last_modified: float | None = None):
+    """A cacheable JSON response, or a 304 when the client's copy is
+    current (If-None-Match wins over If-Modified-Since, as RFC 9110 says)."""
+    from django.conf import settings
+    from django.http import HttpResponse
+    from django.utils.cache import get_conditional_response
+    from django.utils.http import http_date
+
+    response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(int(last_modified))
+    max_age = settings.API_CACHE_MAX_AGE
+    response["Cache-Control"] = (
+        f"public, max-age={max_age}, s-maxage={max_age}, stale-while-revalidate={max_age}"
+        if max_age > 0
+        # Shared caches keep it but ask every time: a 304 is cheap, and
+        # nothing removed is served after its removal.
+        else "public, no-cache"
+    )
+    return get_conditional_response(
+        request,
+        etag=etag,
+        last_modified=int(last_modified) if last_modified is not None else None,
+        response=response,
+    )

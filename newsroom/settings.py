@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "articles",
     "comments",
+    "partners",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +186,23 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "newsroom.api.exception_handler",
 }
+# --- Public API: partner keys, HTTP caching, webhooks -------------------------
+# Default throttles of partner API keys (a key can set its own rates).
+API_THROTTLE_KEY_READ = envstr("API_THROTTLE_KEY_READ", "1200/min")
+API_THROTTLE_KEY_SUBMIT = envstr("API_THROTTLE_KEY_SUBMIT", "60/min")
+# How long a page of public comments stays in Redis (it is invalidated at
+# once on every change; this only bounds a missed invalidation).
+API_CACHE_TTL = envint("API_CACHE_TTL", 300)
+# Cache-Control max-age of public reads; 0 makes browsers and CDNs
+# revalidate every time (a cheap 304), so nothing removed is ever served.
+API_CACHE_MAX_AGE = envint("API_CACHE_MAX_AGE", 0)
+WEBHOOK_TIMEOUT = envint("WEBHOOK_TIMEOUT", 5)
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BACKOFF = envfloat("WEBHOOK_RETRY_BACKOFF", 10.0)
+WEBHOOK_RETRY_BACKOFF_MAX = envfloat("WEBHOOK_RETRY_BACKOFF_MAX", 3600.0)
+# Serves /bench/ping (a trivial view) for bench/api.py.
+NEWSROOM_BENCH = envbool("NEWSROOM_BENCH", False)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "newsroom API",
     "DESCRIPTION": "Approved reader comments for apps and partner sites, "

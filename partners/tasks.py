@@ -1,0 +1,22 @@
+"""Celery entry points of the partners app."""
+
+from celery import shared_task
+from django.conf import settings
+
+
+@shared_task(
+    bind=True,
+    name="partners.deliver_webhook",
+    # Safe to redeliver: a delivery no longer pending is skipped.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,  # webhook_delivery_attempt counts and gives up
+    soft_time_limit=settings.WEBHOOK_TIMEOUT + 10,
+    time_limit=settings.WEBHOOK_TIMEOUT + 20,
+)
+def deliver_webhook(self, delivery_id: int) -> None:
+    from partners.services import webhook_delivery_attempt
+
+    outcome = webhook_delivery_attempt(delivery_id=delivery_id)
+    if not outcome.done:
+        raise self.retry(countdown=outcome.retry_in)
