@@ -1,0 +1,64 @@
+"""Idempotency-Key on submissions."""
+
+from rest_framework.test import APIClient
+
+from comments.models import Comment
+from partners.models import IdempotencyRecord
+from partners.services import api_key_create
+from tests.base import SEED_SLUG, BaseTestCase
+
+LIST_URL = f"/api/articles/{SEED_SLUG}/comments/"
+PAYLOAD = {"author_name": "Ann", "author_email": "ann@example.org", "body": "Well argued."}
+
+
+class IdempotencyKeyTests(BaseTestCase):
+    def post(self, payload=PAYLOAD, key="retry-1", client=None, **headers):
+        client = client or APIClient()
+        return client.post(LIST_URL, payload, format="json", HTTP_IDEMPOTENCY_KEY=key, **headers)
+
+    def test_retry_returns_the_same_comment_and_creates_none(self):
+        first = self.post()
+        second = self.post()
+        self.assertEqual(first.status_code, 202)
+        self.assertEqual(second.status_code, 202)
+        self.assertEqual(first.json(), second.json())
+        self.assertEqual(second["Idempotent-Replayed"], "true")
+        self.assertNotIn("Idempotent-Replayed", first)
+        self.assertEqual(Comment.objects.count(), 1)
+
+    def test_same_key_other_body_is_422_and_creates_nothing(self):
+        self.post()
+        response = self.post({**PAYLOAD, "body": "Something else."})
+        self.assertEqual(response.status_code, 422)
+        self.assertEqual(
+            response.json(),
+            {"detail": "This Idempotency-Key was already used with a different request; "
+                       "use a new key for a new comment."},
+        )
+        self.assertEqual(Comment.objects.count(), 1)
+
+    def test_keys_are_per_client(self):
+        _, raw = api_key_create(name="App", can_submit=True)
+        self.post()
+        self.post(HTTP_X_API_KEY=raw)
+        self.assertEqual(Comment.objects.count(), 2)
+        self.assertEqual(
+            set(IdempotencyRecord.objects.values_list("client", flat=True).order_by("client")).__len__(), 2
+        )
+
+    def test_without_key_every_post_creates(self):
+        APIClient().post(LIST_URL, PAYLOAD, format="json")
+        APIClient().post(LIST_URL, PAYLOAD, format="json")
+        self.assertEqual(Comment.objects.count(), 2)
+
+    def test_bad_key_is_400(self):
+        response = self.post(key="x" * 256)
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.json(), {"Idempotency-Key": ["Must be 1 to 255 characters."]})
+        self.assertFalse(Comment.objects.exists())
+
+    def test_invalid_body_with_key_records_nothing(self):
+        response = self.post({**PAYLOAD, "author_email": "nope"})
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(IdempotencyRecord.objects.exists())
+        self.assertEqual(self.post().status_code, 202)
