@@ -25,6 +25,7 @@ from newsroom.http import client_ip, hash_ip
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 
 from comments.public_cache import cached_page, etag_of as body_etag
@@ -33,6 +34,7 @@ from comments.serializers import (
     CommentCountsQueryInputSerializer,
     CommentListQueryInputSerializer,
     CommentPageOutputSerializer,
+    SLUG_PATTERN,
     ErrorOutputSerializer,
 )
 from newsroom.api import CommentCursorPagination, conditional_json_response
@@ -51,7 +53,10 @@ from partners.services import (
 
 PUBLIC_AUTHENTICATION = [ApiKeyAuthentication, TokenAuthentication, SessionAuthentication]
 ERRORS = {code: ErrorOutputSerializer for code in (401, 403, 404, 429)}
-ERRORS[400] = OpenApiResponse(description="Invalid parameters: a message per field.")
+ERRORS[400] = OpenApiResponse(
+    response={"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    description="Invalid parameters or body: a list of messages per field.",
+)
 
 
 class SubmitThrottle(ScopedRateThrottle):
@@ -70,7 +75,7 @@ class CommentListCreateApi(APIView):
 
     throttle_scope = "comment_submit"
     authentication_classes = PUBLIC_AUTHENTICATION
-    permission_classes = [HasApiKeyScope]
+    permission_classes = [AllowAny, HasApiKeyScope]
     renderer_classes = [JSONRenderer]
     api_key_scope = {"GET": "read", "POST": "submit"}
 
@@ -165,7 +170,7 @@ class CommentDetailApi(APIView):
     """One approved comment; 404 for anything else."""
 
     authentication_classes = PUBLIC_AUTHENTICATION
-    permission_classes = [HasApiKeyScope]
+    permission_classes = [AllowAny, HasApiKeyScope]
     renderer_classes = [JSONRenderer]
 
     def get_throttles(self):
@@ -184,14 +189,24 @@ class CommentCountsApi(APIView):
     """Approved comments per article, for many articles in one request."""
 
     authentication_classes = PUBLIC_AUTHENTICATION
-    permission_classes = [HasApiKeyScope]
+    permission_classes = [AllowAny, HasApiKeyScope]
     renderer_classes = [JSONRenderer]
 
     def get_throttles(self):
         return public_read_throttles()
 
     @extend_schema(
-        parameters=[CommentCountsQueryInputSerializer],
+        parameters=[
+            OpenApiParameter(
+                "articles",
+                type={
+                    "type": "array", "minItems": 1, "maxItems": 100,
+                    "items": {"type": "string", "pattern": SLUG_PATTERN},
+                },
+                style="form", explode=False, required=True,
+                description="Comma-separated article slugs, 1 to 100.",
+            )
+        ],
         responses={
             200: OpenApiResponse(
                 response={"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},

@@ -77,19 +77,25 @@ class CommentPageOutputSerializer(serializers.Serializer):
     results = CommentPublicOutputSerializer(many=True)
 
 
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
 class CommentCountsQueryInputSerializer(serializers.Serializer):
     articles = serializers.CharField(
-        max_length=20000,
-        help_text="Comma-separated article slugs, at most 100.",
+        max_length=20000, trim_whitespace=False,
+        help_text="Comma-separated article slugs, 1 to 100.",
     )
 
     def validate_articles(self, value):
-        slugs = list(dict.fromkeys(s.strip() for s in value.split(",") if s.strip()))
-        if not slugs:
-            raise serializers.ValidationError("Give at least one article slug.")
+        import re
+
+        slugs = value.split(",")
+        for slug in slugs:
+            if not re.fullmatch(SLUG_PATTERN[1:-1], slug):
+                raise serializers.ValidationError(f"{slug!r} is not an article slug.")
         if len(slugs) > 100:
             raise serializers.ValidationError("At most 100 article slugs at a time.")
-        return slugs
+        return list(dict.fromkeys(slugs))
 
 
 class ErrorOutputSerializer(serializers.Serializer):

@@ -87,3 +87,58 @@ def conditional_json_response(request, *, body: bytes, etag: str, last_modified:
         last_modified=int(last_modified) if last_modified is not None else None,
         response=response,
     )
+
+
+_ERROR_DETAIL = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+_FIELD_ERRORS = {
+    "type": "object",
+    "additionalProperties": {
+        "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
+    },
+}
+_GENERIC_ERRORS = {
+    "401": "Invalid or missing credentials.",
+    "403": "Not allowed (missing permission or API-key scope).",
+    "404": "Not found (or not public).",
+    "429": "Throttled: retry after the `Retry-After` header's seconds.",
+}
+
+
+def schema_add_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: every operation can answer
+    with DRF's error bodies (401, 403, 404, 429; 400 when it takes
+    parameters or a body), so say so wherever a view did not."""
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for code, description in _GENERIC_ERRORS.items():
+                responses.setdefault(
+                    code,
+                    {"description": description,
+                     "content": {"application/json": {"schema": _ERROR_DETAIL}}},
+                )
+            takes_input = operation.get("parameters") or operation.get("requestBody")
+            if takes_input:
+                responses.setdefault(
+                    "400",
+                    {"description": "Invalid input: messages per field.",
+                     "content": {"application/json": {"schema": _FIELD_ERRORS}}},
+                )
+    return result
+
+
+def not_found(request, exception=None):
+    """handler404: a JSON body under /api/ (e.g. a slug the URL pattern
+    refuses), Django's page elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
