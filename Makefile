@@ -32,6 +32,7 @@ test: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/detectors.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf .var test-artifacts staticfiles .pytest_cache

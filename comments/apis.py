@@ -96,7 +96,10 @@ class CommentListCreateApi(APIView):
         ordering = ("approved_at", "id") if params["ordering"] == "oldest" else ("-approved_at", "-id")
 
         def build() -> bytes:
-            queryset = comment_list_public(article=article)
+            # Only the columns the page shows: the article's slug, not its body.
+            queryset = comment_list_public(article=article).only(
+                "id", "parent_id", "author_name", "body", "created_at", "approved_at", "article__slug"
+            )
             if params.get("since"):
                 queryset = queryset.filter(approved_at__gt=params["since"])
             response = paginated_response(
