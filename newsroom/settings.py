@@ -200,6 +200,12 @@ WEBHOOK_TIMEOUT = envint("WEBHOOK_TIMEOUT", 5)
 WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_BACKOFF = envfloat("WEBHOOK_RETRY_BACKOFF", 10.0)
 WEBHOOK_RETRY_BACKOFF_MAX = envfloat("WEBHOOK_RETRY_BACKOFF_MAX", 3600.0)
+# A pending delivery this many seconds past its due time is re-enqueued.
+WEBHOOK_SWEEP_GRACE = envint("WEBHOOK_SWEEP_GRACE", 300)
+CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {
+    "task": "partners.sweep_webhook_deliveries",
+    "schedule": envint("WEBHOOK_SWEEP_INTERVAL", 60),
+}
 # Serves /bench/ping (a trivial view) for bench/api.py.
 NEWSROOM_BENCH = envbool("NEWSROOM_BENCH", False)
 

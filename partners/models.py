@@ -8,6 +8,7 @@ import secrets
 import uuid
 
 from django.db import models
+from django.utils import timezone
 
 
 def _new_webhook_secret() -> str:
@@ -95,12 +96,21 @@ class WebhookDelivery(models.Model):
     payload = models.JSONField()
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When the next try is due; the sweep re-enqueues deliveries whose
+    # message was lost (broker down at commit, worker gone).
+    next_attempt_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "webhook deliveries"
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="webhook_pending_idx",
+                condition=models.Q(status="pending"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} #{self.comment_id} → {self.endpoint.name}"

@@ -26,6 +26,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -157,6 +158,29 @@ def webhook_deliveries_enqueue(*, delivery_ids: list[int]) -> None:
             logger.warning("Could not enqueue webhook delivery %s", pk, exc_info=True)
 
 
+def webhook_sweep_stuck(*, now=None) -> int:
+    """Re-enqueue pending deliveries whose next try is overdue by more than
+    WEBHOOK_SWEEP_GRACE seconds: their message was lost (the broker was
+    down at commit, or a worker died). Returns how many."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.WEBHOOK_SWEEP_GRACE)
+    overdue = list(
+        WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lt=cutoff
+        ).values_list("pk", "next_attempt_at")[:1000]
+    )
+    claimed = []
+    for pk, due in overdue:
+        # Conditional on the row being unchanged: two sweeps cannot both
+        # enqueue it, and a delivery tried meanwhile is left alone.
+        if WebhookDelivery.objects.filter(
+            pk=pk, status=DeliveryStatus.PENDING, next_attempt_at=due
+        ).update(next_attempt_at=now):
+            claimed.append(pk)
+    webhook_deliveries_enqueue(delivery_ids=claimed)
+    return len(claimed)
+
+
 def webhook_sign(*, secret: str, timestamp: int, body: bytes) -> str:
     """``v1=`` + hex HMAC-SHA256 of ``<timestamp>.<body>`` with the secret."""
     message = str(timestamp).encode() + b"." + body
@@ -221,6 +245,9 @@ def webhook_delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
             delivery.status = DeliveryStatus.SUCCEEDED if succeeded else DeliveryStatus.FAILED
             delivery.finished_at = timezone.now()
             fields += ["status", "finished_at"]
+        else:
+            delivery.next_attempt_at = timezone.now() + timedelta(seconds=webhook_retry_delay(number))
+            fields.append("next_attempt_at")
         delivery.save(update_fields=fields)
     if delivery.status != DeliveryStatus.PENDING:
         return AttemptOutcome(done=True)

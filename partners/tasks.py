@@ -20,3 +20,10 @@ def deliver_webhook(self, delivery_id: int) -> None:
     outcome = webhook_delivery_attempt(delivery_id=delivery_id)
     if not outcome.done:
         raise self.retry(countdown=outcome.retry_in)
+
+
+@shared_task(name="partners.sweep_webhook_deliveries", soft_time_limit=50, time_limit=60)
+def webhook_sweep_stuck() -> int:
+    from partners.services import webhook_sweep_stuck as sweep
+
+    return sweep()

@@ -133,7 +133,8 @@ class CursorStabilityTests(BaseTestCase):
 class CommentDetailApiTests(BaseTestCase):
     def test_approved_comment(self):
         comment = make_comment(self.article, status=S.APPROVED, body="Visible")
-        response = APIClient().get(f"/api/comments/{comment.pk}/")
+        with self.assertNumQueries(1):
+            response = APIClient().get(f"/api/comments/{comment.pk}/")
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.json()["body"], "Visible")
         self.assertNotIn("author_email", response.json())

@@ -1,11 +1,18 @@
 """Idempotency-Key on submissions."""
 
+import threading
+
+import pytest
+from django.db import connection
 from rest_framework.test import APIClient
+
+from comments.services import comment_create
+from partners.services import comment_create_idempotent
 
 from comments.models import Comment
 from partners.models import IdempotencyRecord
 from partners.services import api_key_create
-from tests.base import SEED_SLUG, BaseTestCase
+from tests.base import SEED_SLUG, BaseTestCase, seed_article
 
 LIST_URL = f"/api/articles/{SEED_SLUG}/comments/"
 PAYLOAD = {"author_name": "Ann", "author_email": "ann@example.org", "body": "Well argued."}
@@ -62,3 +69,36 @@ class IdempotencyKeyTests(BaseTestCase):
         self.assertEqual(response.status_code, 400)
         self.assertFalse(IdempotencyRecord.objects.exists())
         self.assertEqual(self.post().status_code, 202)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_racing_retries_create_one_comment():
+    """Both requests pass the lookup before either has committed; the
+    unique constraint lets one win and the other returns its comment."""
+    article = seed_article()
+    barrier = threading.Barrier(2, timeout=10)
+    results = []
+
+    def submit():
+        def create():
+            barrier.wait()
+            return comment_create(article=article, **PAYLOAD)
+
+        try:
+            results.append(
+                comment_create_idempotent(
+                    article=article, data=PAYLOAD, client="ip:x", idempotency_key="k", create=create
+                )
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert len(results) == 2
+    assert results[0][0].pk == results[1][0].pk
+    assert sorted(replayed for _, replayed in results) == [False, True]
+    assert Comment.objects.count() == 1

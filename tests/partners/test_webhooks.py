@@ -10,7 +10,12 @@ from django.urls import reverse
 from comments.models import CommentStatus
 from comments.services import comment_approve, comment_mark_spam, comment_reject
 from partners.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from partners.services import webhook_delivery_attempt, webhook_event_for
+from datetime import timedelta
+from unittest import mock
+
+from django.utils import timezone
+
+from partners.services import webhook_delivery_attempt, webhook_event_for, webhook_sweep_stuck
 from tests.base import SEED_SLUG, BaseTestCase, ensure_editors_group, make_comment, make_editor, seed_article
 from tests.conftest import wait_for
 from tests.partners.fake_webhook import FakeWebhookServer, verify_signature
@@ -132,6 +137,20 @@ class WebhookDeliveryTests(BaseTestCase):
                 comment_approve(comment=self.comment, actor=self.editor)
             self.assertEqual(server.requests, [])
         self.assertEqual(WebhookDelivery.objects.filter(status="pending", attempts=0).count(), 5)
+
+    def test_sweep_re_enqueues_lost_deliveries_once(self):
+        self.endpoint("http://127.0.0.1:9/x")
+        comment_approve(comment=self.comment, actor=self.editor)  # on_commit never runs: "lost"
+        delivery = WebhookDelivery.objects.get()
+        later = timezone.now() + timedelta(seconds=301)
+        with mock.patch("partners.tasks.deliver_webhook.apply_async", autospec=True) as send:
+            self.assertEqual(webhook_sweep_stuck(now=timezone.now()), 0)  # not overdue yet
+            self.assertEqual(webhook_sweep_stuck(now=later), 1)
+            self.assertEqual(webhook_sweep_stuck(now=later), 0)  # claimed: not twice
+        send.assert_called_once_with(args=[delivery.pk])
+        webhook_delivery_attempt(delivery_id=delivery.pk)  # fails: retry scheduled
+        delivery.refresh_from_db()
+        self.assertGreater(delivery.next_attempt_at, timezone.now() + timedelta(seconds=5))
 
     def test_admin_shows_deliveries_and_attempts_read_only(self):
         self.endpoint("http://127.0.0.1:9/x")
