@@ -1,3 +1,5 @@
+import json
+
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
@@ -7,8 +9,7 @@ from partners.services import api_key_generate, api_key_set_secret
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("name", "prefix", "can_read", "can_submit", "read_rate", "submit_rate",
-                    "is_active", "last_used_at", "created_at")
+    list_display = ("name", "prefix", "can_read", "can_submit", "is_active", "last_used_at")
     list_filter = ("is_active", "can_read", "can_submit")
     search_fields = ("name", "prefix")
     readonly_fields = ("prefix", "last_used_at", "created_at")
@@ -65,8 +66,13 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     search_fields = ("comment_id", "uuid")
     show_full_result_count = False
     inlines = [WebhookAttemptInline]
-    readonly_fields = ("uuid", "endpoint", "event", "comment_id", "payload", "status",
-                       "attempts", "created_at", "finished_at")
+    fields = ("uuid", "endpoint", "event", "comment_id", "status", "attempts",
+              "created_at", "next_attempt_at", "finished_at", "payload_json")
+    readonly_fields = fields
+
+    @admin.display(description="Payload")
+    def payload_json(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, ensure_ascii=False))
 
     def has_add_permission(self, request):
         return False
