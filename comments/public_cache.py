@@ -58,17 +58,20 @@ def cached_page(
     when Redis is unreachable."""
     try:
         version = article_cache_version(article_id=article_id)
+        digest = hashlib.sha256(variant.encode()).hexdigest()[:32]
+        key = f"api:v1:article:{article_id}:{version}:{digest}"
+        hit = cache.get(key)
     except Exception:
         logger.warning("API cache unavailable; serving from the database", exc_info=True)
         body = build()
         return body, etag_of(body), time.time()
-    digest = hashlib.sha256(variant.encode()).hexdigest()[:32]
-    key = f"api:v1:article:{article_id}:{version}:{digest}"
-    hit = cache.get(key)
     if hit is None:
         body = build()
         hit = (body, etag_of(body))
-        cache.set(key, hit, timeout=settings.API_CACHE_TTL)
+        try:
+            cache.set(key, hit, timeout=settings.API_CACHE_TTL)
+        except Exception:
+            logger.warning("Could not store an API page in the cache", exc_info=True)
     body, etag = hit
     return body, etag, version_changed_at(version)
 

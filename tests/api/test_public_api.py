@@ -294,3 +294,14 @@ class CacheInvalidationTests(BaseTestCase):
     def test_unpublishing_the_article_is_immediate(self):
         Article.objects.filter(pk=self.article.pk).update(is_published=False)
         self.assertEqual(self.client.get(LIST_URL).status_code, 404)
+
+
+class CacheUnavailableTests(BaseTestCase):
+    def test_lists_are_served_from_the_database_when_redis_fails(self):
+        from unittest import mock
+
+        make_comment(self.article, status=S.APPROVED, body="Still here")
+        with mock.patch("comments.public_cache.cache.get", side_effect=ConnectionError("down")):
+            response = APIClient().get(LIST_URL)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual([c["body"] for c in response.json()["results"]], ["Still here"])
