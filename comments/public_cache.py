@@ -1,11 +1,11 @@
 """The Redis cache of public comment lists, versioned per article.
 
-Each article has a version key. Cached pages are stored under keys that
-contain the version, so bumping the version (once a status change that
-touches the public list has committed) makes every cached page of that
-article unreachable at once; they expire on their own. A reader that
-raced with the change stores its stale page under the old version, where
-nobody looks again. The version's value is the time of the last change,
+Each article has a version key. Every cached page is stored with the
+version it was built under, and served only while that is the article's
+current version, so bumping the version (once a status change that touches
+the public list has committed) retires every cached page of that article
+at once. A reader that raced with the change stores its page under the old
+version, and nobody is served it. The version's value is the time of the last change,
 which is also the lists' Last-Modified.
 """
 
@@ -55,24 +55,34 @@ def cached_page(
 ) -> tuple[bytes, str, float]:
     """(body, etag, last_modified) of one page of an article's public list,
     from Redis when present, else built and stored. Falls back to building
-    when Redis is unreachable."""
+    when Redis is unreachable.
+
+    The page and the article's version are read in one round trip; a page
+    is stored with the version it was read under and counts only while
+    that is still the current version, so a page built from data older
+    than the last bump is never served again.
+    """
+    digest = hashlib.sha256(variant.encode()).hexdigest()[:32]
+    page_key = f"api:v1:article:{article_id}:page:{digest}"
     try:
-        version = article_cache_version(article_id=article_id)
-        digest = hashlib.sha256(variant.encode()).hexdigest()[:32]
-        key = f"api:v1:article:{article_id}:{version}:{digest}"
-        hit = cache.get(key)
+        found = cache.get_many([_version_key(article_id), page_key])
+        version = found.get(_version_key(article_id))
+        if version is None:
+            version = article_cache_version(article_id=article_id)
     except Exception:
         logger.warning("API cache unavailable; serving from the database", exc_info=True)
         body = build()
         return body, etag_of(body), time.time()
-    if hit is None:
+    hit = found.get(page_key)
+    if hit is not None and hit[0] == version:
+        _, body, etag = hit
+    else:
         body = build()
-        hit = (body, etag_of(body))
+        etag = etag_of(body)
         try:
-            cache.set(key, hit, timeout=settings.API_CACHE_TTL)
+            cache.set(page_key, (version, body, etag), timeout=settings.API_CACHE_TTL)
         except Exception:
             logger.warning("Could not store an API page in the cache", exc_info=True)
-    body, etag = hit
     return body, etag, version_changed_at(version)
 
 

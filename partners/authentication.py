@@ -62,6 +62,24 @@ class HasApiKeyScope(BasePermission):
         return allowed
 
 
+def _count_in_window(cache, key: str, ttl: int) -> int:
+    """Add one to a counter that expires after ttl seconds; return it."""
+    backend = getattr(cache, "_cache", None)
+    if backend is not None and hasattr(backend, "get_client"):
+        # Redis: INCR and EXPIRE in one round trip, atomic per command.
+        full_key = cache.make_and_validate_key(key)
+        pipe = backend.get_client(full_key, write=True).pipeline(transaction=False)
+        pipe.incr(full_key)
+        pipe.expire(full_key, ttl)
+        return pipe.execute()[0]
+    cache.add(key, 0, timeout=ttl)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=ttl)
+        return 1
+
+
 class FixedWindowMixin:
     """Count requests per fixed window with one atomic Redis INCR, instead
     of DRF's list of timestamps (which is read, filtered and written back
@@ -76,14 +94,7 @@ class FixedWindowMixin:
             return True
         now = self.timer()
         window = int(now // self.duration)
-        key = f"{self.key}:{window}"
-        # add() creates the counter with its expiry; incr() is atomic.
-        self.cache.add(key, 0, timeout=self.duration + 1)
-        try:
-            count = self.cache.incr(key)
-        except ValueError:  # expired between add and incr
-            self.cache.add(key, 1, timeout=self.duration + 1)
-            count = 1
+        count = _count_in_window(self.cache, f"{self.key}:{window}", self.duration + 1)
         self.window_end = (window + 1) * self.duration
         self.now = now
         return count <= self.num_requests
