@@ -187,6 +187,17 @@ def webhook_sign(*, secret: str, timestamp: int, body: bytes) -> str:
     return "v1=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not a success: urllib would otherwise turn
+    the POST into a GET and report the target's 200."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 @dataclass
 class AttemptOutcome:
     done: bool  # nothing more to do (succeeded, gave up, or nothing to send)
@@ -225,7 +236,7 @@ def webhook_delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
     t0 = time.monotonic()
     status_code, error = None, ""
     try:
-        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT) as response:
+        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT) as response:
             status_code = response.status
     except urllib.error.HTTPError as exc:
         status_code, error = exc.code, f"HTTP {exc.code}"

@@ -51,9 +51,20 @@ class FakeWebhookServer:
                 if outer.delay:
                     time.sleep(outer.delay)
                 self.send_response(code)
+                if 300 <= code < 400:
+                    self.send_header("Location", "/elsewhere")
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
+
+            def do_GET(self):
+                # Only a followed redirect would arrive here.
+                with outer.lock:
+                    outer.requests.append({"headers": dict(self.headers), "body": b"",
+                                           "json": None, "signature_ok": False})
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def log_message(self, *args):
                 pass

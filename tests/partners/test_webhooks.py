@@ -116,6 +116,17 @@ class WebhookDeliveryTests(BaseTestCase):
             [(1, 500, "HTTP 500"), (2, 500, "HTTP 500"), (3, 500, "HTTP 500")],
         )
 
+    def test_a_redirect_is_a_failed_attempt_not_followed(self):
+        with FakeWebhookServer(statuses=[302]) as server:
+            self.endpoint(server.url)
+            comment_approve(comment=self.comment, actor=self.editor)
+            outcome = webhook_delivery_attempt(delivery_id=WebhookDelivery.objects.get().pk)
+        self.assertFalse(outcome.done)
+        self.assertEqual(len(server.requests), 1)
+        self.assertEqual(
+            list(WebhookAttempt.objects.values_list("status_code", "error")), [(302, "HTTP 302")]
+        )
+
     def test_unreachable_endpoint_logs_the_error(self):
         self.endpoint("http://127.0.0.1:9/nothing-listens")
         comment_mark_spam(comment=self.comment, actor=self.editor)
