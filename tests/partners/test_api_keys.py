@@ -1,7 +1,6 @@
 """Partner API keys: hashed storage, both headers, scopes, per-key and
 anonymous throttles with Retry-After, and creation in the admin."""
 
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient

@@ -1,7 +1,6 @@
 """Signed webhooks: which events, what is sent, retries, the attempt log,
 and that moderation never waits for an endpoint."""
 
-import json
 
 import pytest
 from django.test import Client
