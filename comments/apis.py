@@ -45,6 +45,7 @@ from partners.authentication import (
     public_read_throttles,
 )
 from partners.services import (
+    IDEMPOTENCY_KEY_PATTERN,
     IdempotencyConflict,
     api_client_identity,
     comment_create_idempotent,
@@ -127,11 +128,24 @@ class CommentListCreateApi(APIView):
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key", location=OpenApiParameter.HEADER, required=False,
+                type={"type": "string", "minLength": 1, "maxLength": 255,
+                      "pattern": IDEMPOTENCY_KEY_PATTERN},
                 description="A retried request with the same key returns the same "
-                "comment and creates none (1 to 255 characters).",
+                "comment and creates none (1 to 255 printable ASCII characters).",
             )
         ],
-        responses={202: CommentCreatedOutputSerializer, **ERRORS, 422: ErrorOutputSerializer},
+        responses={
+            202: OpenApiResponse(
+                response=CommentCreatedOutputSerializer,
+                description="Stored as pending. `Idempotent-Replayed: true` when an "
+                "earlier request with the same Idempotency-Key created it.",
+            ),
+            **ERRORS,
+            422: OpenApiResponse(
+                response=ErrorOutputSerializer,
+                description="The Idempotency-Key was used with a different request.",
+            ),
+        },
     )
     def post(self, request, slug):
         article = article_get_published(slug=slug)

@@ -71,6 +71,19 @@ class CommentListQueryInputSerializer(serializers.Serializer):
     )
 
 
+    def to_internal_value(self, data):
+        # DRF reads an empty optional query parameter as "not given"; an
+        # empty `since` is more likely a client bug than a wish for all.
+        errors = {
+            name: ["This parameter may not be empty; leave it out instead."]
+            for name in self.fields
+            if hasattr(data, "get") and data.get(name) == ""
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
 class CommentPageOutputSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)

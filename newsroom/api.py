@@ -123,6 +123,22 @@ def schema_add_error_responses(result, generator, request, public):
                     {"description": description,
                      "content": {"application/json": {"schema": _ERROR_DETAIL}}},
                 )
+            responses["429"].setdefault("headers", {})["Retry-After"] = {
+                "description": "Seconds to wait before retrying.",
+                "schema": {"type": "integer"},
+            }
+            if "304" in responses and "200" in responses:
+                # Conditional reads (see conditional_json_response).
+                headers = {
+                    "ETag": {"description": "Validator for If-None-Match.",
+                             "schema": {"type": "string"}, "required": True},
+                    "Cache-Control": {"description": "Shared caches may store it.",
+                                      "schema": {"type": "string"}, "required": True},
+                    "Last-Modified": {"description": "For If-Modified-Since (lists).",
+                                      "schema": {"type": "string"}},
+                }
+                for code in ("200", "304"):
+                    responses[code].setdefault("headers", {}).update(headers)
             takes_input = operation.get("parameters") or operation.get("requestBody")
             if takes_input:
                 responses.setdefault(
@@ -130,7 +146,25 @@ def schema_add_error_responses(result, generator, request, public):
                     {"description": "Invalid input: messages per field.",
                      "content": {"application/json": {"schema": _FIELD_ERRORS}}},
                 )
+    _describe_char_fields(result)
     return result
+
+
+# DRF's CharField refuses NUL characters and, unless blank is allowed,
+# values that are only whitespace (it strips them first). Say so in the
+# request schemas, so that what the schema allows the API accepts.
+_NO_NUL = r"^[^\x00]*$"
+_NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
+
+
+def _describe_char_fields(result) -> None:
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request"):
+            continue
+        for prop in component.get("properties", {}).values():
+            if prop.get("type") != "string" or {"format", "enum", "pattern"} & set(prop):
+                continue
+            prop["pattern"] = _NOT_BLANK if prop.get("minLength", 0) >= 1 else _NO_NUL
 
 
 def not_found(request, exception=None):

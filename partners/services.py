@@ -322,11 +322,16 @@ def comment_create_idempotent(
     return comment, False
 
 
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"
+
+
 def validate_idempotency_key(value: str) -> str:
-    value = value.strip()
-    if not value or len(value) > 255:
+    """1 to 255 printable ASCII characters, no space at either end."""
+    import re
+
+    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN[1:-1], value):
         raise ValidationError(
-            {"Idempotency-Key": ["Must be 1 to 255 characters."]}, code="invalid"
+            {"Idempotency-Key": ["Must be 1 to 255 printable ASCII characters."]}, code="invalid"
         )
     return value
 

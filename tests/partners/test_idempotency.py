@@ -61,7 +61,9 @@ class IdempotencyKeyTests(BaseTestCase):
     def test_bad_key_is_400(self):
         response = self.post(key="x" * 256)
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(response.json(), {"Idempotency-Key": ["Must be 1 to 255 characters."]})
+        self.assertEqual(
+            response.json(), {"Idempotency-Key": ["Must be 1 to 255 printable ASCII characters."]}
+        )
         self.assertFalse(Comment.objects.exists())
 
     def test_invalid_body_with_key_records_nothing(self):
