@@ -55,8 +55,14 @@ from partners.services import (
 PUBLIC_AUTHENTICATION = [ApiKeyAuthentication, TokenAuthentication, SessionAuthentication]
 ERRORS = {code: ErrorOutputSerializer for code in (401, 403, 404, 429)}
 ERRORS[400] = OpenApiResponse(
-    response={"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
-    description="Invalid parameters or body: a list of messages per field.",
+    response={
+        "type": "object",
+        "additionalProperties": {
+            "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
+        },
+    },
+    description="Invalid parameters or body: messages per field, or a `detail` "
+    "message when the body cannot be parsed.",
 )
 
 

@@ -109,13 +109,15 @@ class CommentSubmitApiTests(BaseTestCase):
         with override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}):
             from rest_framework.throttling import SimpleRateThrottle
 
+            saved = SimpleRateThrottle.THROTTLE_RATES
             SimpleRateThrottle.THROTTLE_RATES = rates
             try:
                 client = APIClient()
                 payload = {"author_name": "A", "author_email": "a@example.org", "body": "Hi"}
                 codes = [client.post(LIST_URL, payload, format="json").status_code for _ in range(3)]
             finally:
-                SimpleRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+                # Not settings.REST_FRAMEWORK: it is still the override here.
+                SimpleRateThrottle.THROTTLE_RATES = saved
                 cache.clear()
         self.assertEqual(codes, [202, 202, 429])
         self.assertEqual(Comment.objects.count(), 2)
