@@ -66,8 +66,9 @@ class CommentListQueryInputSerializer(serializers.Serializer):
     page_size = serializers.IntegerField(
         min_value=1, max_value=100, default=20, help_text="Comments per page (1 to 100)."
     )
-    cursor = serializers.CharField(
-        required=False, help_text="Opaque cursor from a `next` or `previous` link."
+    cursor = serializers.RegexField(
+        r"^[A-Za-z0-9+/=]+$", max_length=1000, required=False,
+        help_text="Opaque cursor from a `next` or `previous` link.",
     )
 
 

@@ -158,6 +158,16 @@ _NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
 
 
 def _describe_char_fields(result) -> None:
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            for param in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                prop = param.get("schema", {})
+                if param.get("in") != "query" or prop.get("type") != "string":
+                    continue
+                if param.get("name") == "cursor":
+                    continue  # DRF's paginators read it themselves, leniently
+                if not {"format", "enum", "pattern"} & set(prop):
+                    prop["pattern"] = _NOT_BLANK if prop.get("minLength", 0) >= 1 else _NO_NUL
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if not name.endswith("Request"):
             continue
