@@ -269,11 +269,11 @@ def main() -> None:
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
         f"load average before the run {LOADAVG}",
         "",
-        f"{'scenario':<46} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'of ceiling':>11} {'errors':>7}",
+        f"{'scenario':<50} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'of ceiling':>11} {'errors':>7}",
     ]
     for label, r in rows:
         lines.append(
-            f"{label:<46} {r['rps']:>9.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} "
+            f"{label:<50} {r['rps']:>9.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} "
             f"{r['rps'] / ceiling:>10.0%} {r['errors']:>7}"
         )
     lines += ["", f"response: {len(body):,} bytes for 50 comments"]
