@@ -34,6 +34,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/moderation_queue.py
 	$(BIN)/python bench/detectors.py
 	$(BIN)/python bench/article_page.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf .var test-artifacts staticfiles .pytest_cache

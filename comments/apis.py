@@ -1,8 +1,9 @@
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from articles.selectors import article_get_published
@@ -21,45 +22,235 @@ from comments.services import comment_approve, comment_create, comment_reject
 from newsroom.api import OldestFirstCursorPagination, paginated_response
 from newsroom.http import client_ip, hash_ip
 
+# --- Public API (partners' keys, HTTP caching) ---------------------------------
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.permissions import AllowAny
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+
+from comments.public_cache import cached_page, etag_of as body_etag
+from comments.selectors import comment_count_public, comment_get_public
+from comments.serializers import (
+    CommentCountsQueryInputSerializer,
+    CommentListQueryInputSerializer,
+    CommentPageOutputSerializer,
+    SLUG_PATTERN,
+    ErrorOutputSerializer,
+)
+from newsroom.api import CommentCursorPagination, conditional_json_response
+from partners.authentication import (
+    ApiKeyAuthentication,
+    ApiKeyRateThrottle,
+    HasApiKeyScope,
+    public_read_throttles,
+)
+from partners.services import (
+    IDEMPOTENCY_KEY_PATTERN,
+    IdempotencyConflict,
+    api_client_identity,
+    comment_create_idempotent,
+    validate_idempotency_key,
+)
+
+PUBLIC_AUTHENTICATION = [ApiKeyAuthentication, TokenAuthentication, SessionAuthentication]
+ERRORS = {code: ErrorOutputSerializer for code in (401, 403, 404, 429)}
+ERRORS[400] = OpenApiResponse(
+    response={
+        "type": "object",
+        "additionalProperties": {
+            "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
+        },
+    },
+    description="Invalid parameters or body: messages per field, or a `detail` "
+    "message when the body cannot be parsed.",
+)
+
+
+class SubmitThrottle(ScopedRateThrottle):
+    """Submissions without a key: the ``comment_submit`` rate per client."""
+
+    def allow_request(self, request, view):
+        from partners.models import ApiKey
+
+        if isinstance(request.auth, ApiKey):
+            return True
+        return super().allow_request(request, view)
+
 
 class CommentListCreateApi(APIView):
-    """Approved comments of an article; readers' submissions."""
+    """Approved comments of an article; readers' and partners' submissions."""
 
     throttle_scope = "comment_submit"
+    authentication_classes = PUBLIC_AUTHENTICATION
+    permission_classes = [AllowAny, HasApiKeyScope]
+    renderer_classes = [JSONRenderer]
+    # Submissions are JSON: a form encoding cannot say `"parent": null`.
+    parser_classes = [JSONParser]
+    api_key_scope = {"GET": "read", "POST": "submit"}
 
     def get_throttles(self):
         if self.request.method == "POST":
-            return [ScopedRateThrottle()]
-        return [AnonRateThrottle(), UserRateThrottle()]
+            return [ApiKeyRateThrottle("submit"), SubmitThrottle()]
+        return public_read_throttles()
 
-    @extend_schema(responses=CommentPublicOutputSerializer(many=True))
+    @extend_schema(
+        parameters=[CommentListQueryInputSerializer],
+        responses={200: CommentPageOutputSerializer, 304: None, **ERRORS},
+    )
     def get(self, request, slug):
         article = article_get_published(slug=slug)
-        return paginated_response(
-            pagination_class=OldestFirstCursorPagination,
-            serializer_class=CommentPublicOutputSerializer,
-            queryset=comment_list_public(article=article),
-            request=request,
-            view=self,
+        query = CommentListQueryInputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        ordering = ("approved_at", "id") if params["ordering"] == "oldest" else ("-approved_at", "-id")
+
+        def build() -> bytes:
+            # Only the columns the page shows: the article's slug, not its body.
+            queryset = comment_list_public(article=article).only(
+                "id", "parent_id", "author_name", "body", "created_at", "approved_at", "article__slug"
+            )
+            if params.get("since"):
+                queryset = queryset.filter(approved_at__gt=params["since"])
+            response = paginated_response(
+                pagination_class=lambda: CommentCursorPagination(
+                    ordering=ordering, page_size=params["page_size"]
+                ),
+                serializer_class=CommentPublicOutputSerializer,
+                queryset=queryset,
+                request=request,
+                view=self,
+            )
+            return JSONRenderer().render(response.data)
+
+        # Links in the page are absolute: the host is part of the variant.
+        variant = "|".join(
+            [request.scheme, request.get_host(), params["ordering"],
+             params["since"].isoformat() if params.get("since") else "",
+             str(params["page_size"]), params.get("cursor", "")]
         )
+        body, etag, last_modified = cached_page(article_id=article.pk, variant=variant, build=build)
+        return conditional_json_response(request, body=body, etag=etag, last_modified=last_modified)
 
     @extend_schema(
         request=CommentCreateInputSerializer,
-        responses={202: CommentCreatedOutputSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key", location=OpenApiParameter.HEADER, required=False,
+                type={"type": "string", "minLength": 1, "maxLength": 255,
+                      "pattern": IDEMPOTENCY_KEY_PATTERN},
+                description="A retried request with the same key returns the same "
+                "comment and creates none (1 to 255 printable ASCII characters).",
+            )
+        ],
+        responses={
+            202: OpenApiResponse(
+                response=CommentCreatedOutputSerializer,
+                description="Stored as pending. `Idempotent-Replayed: true` when an "
+                "earlier request with the same Idempotency-Key created it.",
+            ),
+            **ERRORS,
+            422: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="The Idempotency-Key was used with a different request "
+                '(`{"detail": "..."}`), or `parent` is not a published comment on '
+                'this article (`{"parent": ["..."]}`).',
+            ),
+        },
     )
     def post(self, request, slug):
         article = article_get_published(slug=slug)
         serializer = CommentCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        comment = comment_create(
-            article=article,
-            **serializer.validated_data,
-            ip_hash=hash_ip(client_ip(request)),
-            user_agent=request.headers.get("User-Agent", ""),
-        )
-        return Response(
+
+        def create():
+            return comment_create(
+                article=article,
+                **serializer.validated_data,
+                ip_hash=hash_ip(client_ip(request)),
+                user_agent=request.headers.get("User-Agent", ""),
+            )
+
+        idempotency_key = request.headers.get("Idempotency-Key")
+        replayed = False
+        if idempotency_key is None:
+            comment = create()
+        else:
+            try:
+                comment, replayed = comment_create_idempotent(
+                    article=article,
+                    data=serializer.validated_data,
+                    client=api_client_identity(request),
+                    idempotency_key=validate_idempotency_key(idempotency_key),
+                    create=create,
+                )
+            except IdempotencyConflict as exc:
+                return Response({"detail": str(exc)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        response = Response(
             CommentCreatedOutputSerializer(comment).data, status=status.HTTP_202_ACCEPTED
         )
+        if replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class CommentDetailApi(APIView):
+    """One approved comment; 404 for anything else."""
+
+    authentication_classes = PUBLIC_AUTHENTICATION
+    permission_classes = [AllowAny, HasApiKeyScope]
+    renderer_classes = [JSONRenderer]
+
+    def get_throttles(self):
+        return public_read_throttles()
+
+    @extend_schema(responses={200: CommentPublicOutputSerializer, 304: None, **ERRORS})
+    def get(self, request, pk):
+        comment = comment_get_public(pk=pk)
+        if comment is None:
+            raise Http404
+        body = JSONRenderer().render(CommentPublicOutputSerializer(comment).data)
+        return conditional_json_response(request, body=body, etag=body_etag(body))
+
+
+class CommentCountsApi(APIView):
+    """Approved comments per article, for many articles in one request."""
+
+    authentication_classes = PUBLIC_AUTHENTICATION
+    permission_classes = [AllowAny, HasApiKeyScope]
+    renderer_classes = [JSONRenderer]
+
+    def get_throttles(self):
+        return public_read_throttles()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "articles",
+                type={
+                    "type": "array", "minItems": 1, "maxItems": 100,
+                    "items": {"type": "string", "pattern": SLUG_PATTERN},
+                },
+                style="form", explode=False, required=True,
+                description="Comma-separated article slugs, 1 to 100.",
+            )
+        ],
+        responses={
+            200: OpenApiResponse(
+                response={"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+                description="Approved comments per slug; 0 for unknown or unpublished articles.",
+            ),
+            304: None,
+            **ERRORS,
+        },
+    )
+    def get(self, request):
+        query = CommentCountsQueryInputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        counts = comment_count_public(slugs=query.validated_data["articles"])
+        body = JSONRenderer().render(counts)
+        return conditional_json_response(request, body=body, etag=body_etag(body))
 
 
 class ModerationPagination(OldestFirstCursorPagination):

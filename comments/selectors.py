@@ -189,3 +189,21 @@ def comment_reader_state(comment: Comment) -> dict[str, str]:
     return {"key": "rejected", "label": "Not published",
             "detail": f"An editor decided not to publish it. Reason: {reason}." if reason
             else "It was not published."}
+def comment_get_public(*, pk: int) -> Comment | None:
+    """One comment, if the public may see it."""
+    return comment_list_public().filter(pk=pk).first()
+
+
+def comment_count_public(*, slugs: list[str]) -> dict[str, int]:
+    """Approved comments per article slug, in one query; 0 for slugs that
+    are unknown or not published (without saying which)."""
+    from django.db.models import Count
+
+    counts = dict(
+        comment_list_public()
+        .filter(article__slug__in=slugs)
+        .order_by()
+        .values_list("article__slug")
+        .annotate(n=Count("id"))
+    )
+    return {slug: counts.get(slug, 0) for slug in slugs}

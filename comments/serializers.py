@@ -57,3 +57,67 @@ class CommentRejectInputSerializer(CommentDecisionInputSerializer):
         choices=[c for c in DecisionReason.values if c != DecisionReason.APPROVED],
         default=DecisionReason.OTHER,
     )
+
+
+class CommentListQueryInputSerializer(serializers.Serializer):
+    """Query parameters of the public comment list."""
+
+    ordering = serializers.ChoiceField(
+        choices=["oldest", "newest"], default="oldest",
+        help_text="By approval time: oldest first (default) or newest first.",
+    )
+    since = serializers.DateTimeField(
+        required=False,
+        help_text="Only comments approved after this time (ISO 8601), for incremental sync.",
+    )
+    page_size = serializers.IntegerField(
+        min_value=1, max_value=100, default=20, help_text="Comments per page (1 to 100)."
+    )
+    cursor = serializers.RegexField(
+        r"^[A-Za-z0-9+/=]+$", max_length=1000, required=False,
+        help_text="Opaque cursor from a `next` or `previous` link.",
+    )
+
+
+    def to_internal_value(self, data):
+        # DRF reads an empty optional query parameter as "not given"; an
+        # empty `since` is more likely a client bug than a wish for all.
+        errors = {
+            name: ["This parameter may not be empty; leave it out instead."]
+            for name in self.fields
+            if hasattr(data, "get") and data.get(name) == ""
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class CommentPageOutputSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CommentPublicOutputSerializer(many=True)
+
+
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+class CommentCountsQueryInputSerializer(serializers.Serializer):
+    articles = serializers.CharField(
+        max_length=20000, trim_whitespace=False,
+        help_text="Comma-separated article slugs, 1 to 100.",
+    )
+
+    def validate_articles(self, value):
+        import re
+
+        slugs = value.split(",")
+        for slug in slugs:
+            if not re.fullmatch(SLUG_PATTERN[1:-1], slug):
+                raise serializers.ValidationError(f"{slug!r} is not an article slug.")
+        if len(slugs) > 100:
+            raise serializers.ValidationError("At most 100 article slugs at a time.")
+        return list(dict.fromkeys(slugs))
+
+
+class ErrorOutputSerializer(serializers.Serializer):
+    detail = serializers.CharField()

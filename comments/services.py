@@ -59,9 +59,11 @@ def _after_transition(*, comment: Comment, from_status: str, to_status: str) -> 
     forget one. Called by ``_event``, which every transition writes.
     """
     from comments.desk_services import desk_after_transition
+    from partners.services import api_after_transition
 
     comment_enqueue_akismet_feedback(comment=comment, from_status=from_status, to_status=to_status)
     desk_after_transition(comment=comment, from_status=from_status, to_status=to_status)
+    api_after_transition(comment=comment, from_status=from_status, to_status=to_status)
 
 
 def _event(
@@ -542,7 +544,7 @@ def comment_resolve_parent(*, article: Article, parent: Comment | int | None) ->
     try:
         parent_id = int(parent_id)
     except (TypeError, ValueError):
-        raise ValidationError({"parent": [PARENT_INVALID]}, code="invalid_parent")
+        raise ValidationError({"parent": ValidationError(PARENT_INVALID, code="invalid_parent")})
     found = (
         comment_list_public(article=article)
         .filter(pk=parent_id)
@@ -550,7 +552,7 @@ def comment_resolve_parent(*, article: Article, parent: Comment | int | None) ->
         .first()
     )
     if found is None:
-        raise ValidationError({"parent": [PARENT_INVALID]}, code="invalid_parent")
+        raise ValidationError({"parent": ValidationError(PARENT_INVALID, code="invalid_parent")})
     return found.parent if found.parent_id else found
 
 

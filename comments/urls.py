@@ -10,3 +10,8 @@ urlpatterns = [
     path("moderation/comments/<int:pk>/approve/", apis.CommentApproveApi.as_view(), name="moderation-approve"),
     path("moderation/comments/<int:pk>/reject/", apis.CommentRejectApi.as_view(), name="moderation-reject"),
 ]
+
+urlpatterns += [
+    path("comments/<int:pk>/", apis.CommentDetailApi.as_view(), name="detail"),
+    path("comment-counts/", apis.CommentCountsApi.as_view(), name="counts"),
+]

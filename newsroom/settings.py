@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "articles",
     "comments",
+    "partners",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,29 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "newsroom.api.exception_handler",
 }
+# --- Public API: partner keys, HTTP caching, webhooks -------------------------
+# Default throttles of partner API keys (a key can set its own rates).
+API_THROTTLE_KEY_READ = envstr("API_THROTTLE_KEY_READ", "1200/min")
+API_THROTTLE_KEY_SUBMIT = envstr("API_THROTTLE_KEY_SUBMIT", "60/min")
+# How long a page of public comments stays in Redis (it is invalidated at
+# once on every change; this only bounds a missed invalidation).
+API_CACHE_TTL = envint("API_CACHE_TTL", 300)
+# Cache-Control max-age of public reads; 0 makes browsers and CDNs
+# revalidate every time (a cheap 304), so nothing removed is ever served.
+API_CACHE_MAX_AGE = envint("API_CACHE_MAX_AGE", 0)
+WEBHOOK_TIMEOUT = envint("WEBHOOK_TIMEOUT", 5)
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BACKOFF = envfloat("WEBHOOK_RETRY_BACKOFF", 10.0)
+WEBHOOK_RETRY_BACKOFF_MAX = envfloat("WEBHOOK_RETRY_BACKOFF_MAX", 3600.0)
+# A pending delivery this many seconds past its due time is re-enqueued.
+WEBHOOK_SWEEP_GRACE = envint("WEBHOOK_SWEEP_GRACE", 300)
+CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {
+    "task": "partners.sweep_webhook_deliveries",
+    "schedule": envint("WEBHOOK_SWEEP_INTERVAL", 60),
+}
+# Serves /bench/ping (a trivial view) for bench/api.py.
+NEWSROOM_BENCH = envbool("NEWSROOM_BENCH", False)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "newsroom API",
     "DESCRIPTION": "Approved reader comments for apps and partner sites, "
@@ -235,6 +259,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "newsroom.api.schema_add_error_responses",
+    ],
 }
 
 # --- Static files -------------------------------------------------------------

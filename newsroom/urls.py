@@ -17,3 +17,5 @@ urlpatterns = [
     path("api/", include("comments.urls")),
     path("", include("articles.urls")),
 ]
+
+handler404 = "newsroom.api.not_found"

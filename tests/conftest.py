@@ -37,3 +37,31 @@ def wait_for(predicate, timeout=20.0, interval=0.1):
             return value
         time.sleep(interval)
     raise AssertionError(f"Timed out after {timeout}s waiting for {predicate.__doc__ or predicate}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_types():
+    """Transactional tests flush the tables and recreate content types with
+    new ids; the manager's in-process cache must not serve the old ones."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    yield
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _empty_django_cache():
+    """Each test starts with no cached API pages or throttle counters.
+    Only the cache's own keys go: the Celery queue shares the Redis db."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    prefix = settings.CACHES["default"].get("KEY_PREFIX")
+    client = getattr(cache, "_cache", None)
+    if prefix and client is not None and hasattr(client, "get_client"):
+        redis = client.get_client(write=True)
+        keys = list(redis.scan_iter(f"{prefix}:*", count=1000))
+        if keys:
+            redis.delete(*keys)
+    yield

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 
 from django.conf import settings
 from django.core.cache import cache
@@ -83,10 +84,17 @@ def compile_terms() -> CompiledTerms:
 
 def lists_changed() -> None:
     """Tell every process to recompile its term and domain lists."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 1, timeout=None)
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def _current_version() -> str:
+    # A random token, not a counter: after a cache flush a counter could
+    # restart at a value some process already compiled for.
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
 
 
 class _Compiled:
@@ -105,7 +113,7 @@ class _Compiled:
         now = time.monotonic()
         if now - self.checked_at < settings.COMMENT_LISTS_RECHECK_SECONDS:
             return self.value
-        version = cache.get(VERSION_KEY, 0)
+        version = _current_version()
         self.checked_at = now
         if version != self.version:
             with self.lock:

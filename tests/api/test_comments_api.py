@@ -192,3 +192,28 @@ class SchemaTests(BaseTestCase):
         docs = client.get("/api/docs/")
         self.assertEqual(docs.status_code, 200)
         self.assertNotIn("cdn.jsdelivr", docs.content.decode())
+
+
+class CommentReplyApiTests(BaseTestCase):
+    def test_reply_carries_parent(self):
+        parent = make_comment(self.article, status=S.APPROVED)
+        response = APIClient().post(
+            LIST_URL,
+            {"author_name": "B", "author_email": "b@example.org", "body": "Reply", "parent": parent.pk},
+            format="json",
+        )
+        self.assertEqual(response.status_code, 202)
+        self.assertEqual(Comment.objects.get(pk=response.json()["id"]).parent, parent)
+
+    def test_reply_to_unpublished_comment_is_422(self):
+        hidden = make_comment(self.article, status=S.REVIEW)
+        response = APIClient().post(
+            LIST_URL,
+            {"author_name": "B", "author_email": "b@example.org", "body": "Reply", "parent": hidden.pk},
+            format="json",
+        )
+        self.assertEqual(response.status_code, 422)
+        self.assertEqual(
+            response.json(), {"parent": ["You can only reply to a published comment on this article."]}
+        )
+        self.assertEqual(Comment.objects.count(), 1)

@@ -170,7 +170,8 @@ class PostingTests(BaseTestCase):
             {"author_name": "Ann", "author_email": "ann@example.org", "body": "x", "parent": 12345},
             format="json",
         )
-        self.assertEqual(bad.status_code, 400)
+        # Well-formed, but the comment it refers to is not public: 422.
+        self.assertEqual(bad.status_code, 422)
         self.assertEqual(bad.json(), {"parent": ["You can only reply to a published comment on this article."]})
 
 

@@ -65,7 +65,9 @@ class CommentEditTests(BaseTestCase):
         self.assertEqual(edited.body, "Nice article. Buy pills at http://spam.example")
         self.assertIsNone(edited.approved_at)
         self.assertIsNotNone(edited.edited_at)
-        self.assertEqual(len(callbacks), 1)  # the check is enqueued on commit
+        # On commit: the check is enqueued, and the API bumps the article's
+        # cache version (the comment left the public list).
+        self.assertEqual(len(callbacks), 2)
         event = edited.events.get()
         self.assertEqual((event.from_status, event.to_status), (S.APPROVED, S.PENDING))
         self.assertEqual(event.reason, "Edited by its author. Previous text:\nNice article.")

@@ -1,0 +1,90 @@
+"""The Redis cache of public comment lists, versioned per article.
+
+Each article has a version key. Every cached page is stored with the
+version it was built under, and served only while that is the article's
+current version, so bumping the version (once a status change that touches
+the public list has committed) retires every cached page of that article
+at once. A reader that raced with the change stores its page under the old
+version, and nobody is served it. The version's value is the time of the last change,
+which is also the lists' Last-Modified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+
+def _version_key(article_id: int) -> str:
+    return f"api:v1:article:{article_id}:version"
+
+
+def article_cache_bump(*, article_id: int) -> None:
+    """Invalidate every cached public page of this article."""
+    value = f"{time.time():.6f}:{uuid.uuid4().hex[:8]}"
+    try:
+        cache.set(_version_key(article_id), value, timeout=None)
+    except Exception:  # Redis down: pages expire after API_CACHE_TTL
+        logger.error("Could not invalidate the API cache of article %s", article_id, exc_info=True)
+
+
+def article_cache_version(*, article_id: int) -> str:
+    """The article's current version, created on first use."""
+    key = _version_key(article_id)
+    value = cache.get(key)
+    if value is None:
+        cache.add(key, f"{time.time():.6f}:{uuid.uuid4().hex[:8]}", timeout=None)
+        value = cache.get(key)
+    return value
+
+
+def version_changed_at(version: str) -> float:
+    return float(version.split(":", 1)[0])
+
+
+def cached_page(
+    *, article_id: int, variant: str, build: Callable[[], bytes]
+) -> tuple[bytes, str, float]:
+    """(body, etag, last_modified) of one page of an article's public list,
+    from Redis when present, else built and stored. Falls back to building
+    when Redis is unreachable.
+
+    The page and the article's version are read in one round trip; a page
+    is stored with the version it was read under and counts only while
+    that is still the current version, so a page built from data older
+    than the last bump is never served again.
+    """
+    digest = hashlib.sha256(variant.encode()).hexdigest()[:32]
+    page_key = f"api:v1:article:{article_id}:page:{digest}"
+    try:
+        found = cache.get_many([_version_key(article_id), page_key])
+        version = found.get(_version_key(article_id))
+        if version is None:
+            version = article_cache_version(article_id=article_id)
+    except Exception:
+        logger.warning("API cache unavailable; serving from the database", exc_info=True)
+        body = build()
+        return body, etag_of(body), time.time()
+    hit = found.get(page_key)
+    if hit is not None and hit[0] == version:
+        _, body, etag = hit
+    else:
+        body = build()
+        etag = etag_of(body)
+        try:
+            cache.set(page_key, (version, body, etag), timeout=settings.API_CACHE_TTL)
+        except Exception:
+            logger.warning("Could not store an API page in the cache", exc_info=True)
+    return body, etag, version_changed_at(version)
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'

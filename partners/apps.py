@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class PartnersConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "partners"
+    verbose_name = "Partner apps"
+
+    def ready(self):
+        from partners import schema  # noqa: F401  (registers the extension)

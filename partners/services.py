@@ -1,0 +1,348 @@
+"""Writes of the partners app: API keys, webhook deliveries, idempotent
+submissions, and what the public API does after a comment's status
+changes.
+
+A webhook delivery, step by step:
+
+1. A status change that partners care about (see ``webhook_event_for``)
+   creates one ``WebhookDelivery`` per subscribed endpoint, in the same
+   transaction as the change, so no event is lost or invented.
+2. Once that transaction commits, a ``partners.deliver_webhook`` task is
+   enqueued per delivery. Moderation never waits for an endpoint.
+3. The task POSTs the payload, signed with the endpoint's secret, and logs
+   the attempt (status code, duration, error). A non-2xx answer or a
+   network error is retried with exponential back-off until
+   WEBHOOK_MAX_ATTEMPTS; then the delivery is marked failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from articles.models import Article
+from comments.models import Comment, CommentStatus
+from comments.public_cache import article_cache_bump
+from partners.models import (
+    ApiKey,
+    DeliveryStatus,
+    IdempotencyRecord,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+
+logger = logging.getLogger(__name__)
+S = CommentStatus
+KEY_PREFIX_LEN = 8
+
+
+# --- API keys ------------------------------------------------------------------
+
+
+def api_key_generate() -> tuple[str, str]:
+    """A new raw key and its lookup prefix: ``nr_<prefix>_<secret>``."""
+    prefix = secrets.token_hex(KEY_PREFIX_LEN // 2)
+    return f"nr_{prefix}_{secrets.token_urlsafe(32)}", prefix
+
+
+def api_key_create(
+    *, name: str, can_read: bool = True, can_submit: bool = False,
+    read_rate: str = "", submit_rate: str = "",
+) -> tuple[ApiKey, str]:
+    """Store a new key (hashed) and return it with the raw key, which is
+    never stored and cannot be shown again."""
+    raw, prefix = api_key_generate()
+    key = ApiKey(
+        name=name, can_read=can_read, can_submit=can_submit,
+        read_rate=read_rate, submit_rate=submit_rate,
+    )
+    api_key_set_secret(key=key, raw=raw, prefix=prefix)
+    key.full_clean()
+    key.save()
+    return key, raw
+
+
+def api_key_set_secret(*, key: ApiKey, raw: str, prefix: str) -> None:
+    key.prefix = prefix
+    key.hashed_key = ApiKey.hash(raw)
+
+
+# --- Cache and webhooks after a status change -----------------------------------
+
+
+def webhook_event_for(*, from_status: str, to_status: str) -> str | None:
+    """Which event partners get for a status change, if any.
+
+    approved: ``comment.approved``. Rejected or marked spam after being
+    public or in review: ``comment.rejected``. Removed by its author, or
+    a public comment taken back into moderation (e.g. edited by its
+    author): ``comment.removed``: partners must stop showing it.
+    """
+    if to_status == S.APPROVED:
+        return WebhookEvent.APPROVED
+    if to_status in (S.REJECTED, S.SPAM) and from_status in (S.APPROVED, S.REVIEW):
+        return WebhookEvent.REJECTED
+    if to_status == S.REMOVED or from_status == S.APPROVED:
+        return WebhookEvent.REMOVED
+    return None
+
+
+def api_after_transition(*, comment: Comment, from_status: str, to_status: str) -> None:
+    """What the public API does when a comment changes status: once the
+    change commits, invalidate the article's cached lists; and queue the
+    webhook deliveries of the change."""
+    if S.APPROVED in (from_status, to_status):
+        article_id = comment.article_id
+        transaction.on_commit(lambda: article_cache_bump(article_id=article_id))
+    event = webhook_event_for(from_status=from_status, to_status=to_status)
+    if event is not None:
+        webhook_deliveries_create(comment=comment, event=event)
+
+
+def webhook_payload(*, comment: Comment, event: str) -> dict:
+    data = {
+        "id": comment.pk,
+        "article": Article.objects.values_list("slug", flat=True).get(pk=comment.article_id),
+        "status": comment.status,
+    }
+    if event == WebhookEvent.APPROVED:
+        data.update(
+            parent=comment.parent_id,
+            author_name=comment.author_name,
+            body=comment.body,
+            created_at=comment.created_at.isoformat() if comment.created_at else None,
+            approved_at=comment.approved_at.isoformat() if comment.approved_at else None,
+        )
+    return {"event": event, "occurred_at": timezone.now().isoformat(), "data": data}
+
+
+def webhook_deliveries_create(*, comment: Comment, event: str) -> list[WebhookDelivery]:
+    """One delivery per subscribed endpoint, sent once the change commits."""
+    endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True) if e.wants(event)]
+    if not endpoints:
+        return []
+    payload = webhook_payload(comment=comment, event=event)
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(endpoint=e, event=event, comment_id=comment.pk, payload=payload)
+            for e in endpoints
+        ]
+    )
+    ids = [d.pk for d in deliveries]
+    transaction.on_commit(lambda: webhook_deliveries_enqueue(delivery_ids=ids))
+    return deliveries
+
+
+def webhook_deliveries_enqueue(*, delivery_ids: list[int]) -> None:
+    from partners.tasks import deliver_webhook
+
+    for pk in delivery_ids:
+        try:
+            deliver_webhook.apply_async(args=[pk])
+        except Exception:  # broker down: the delivery row stays pending
+            logger.warning("Could not enqueue webhook delivery %s", pk, exc_info=True)
+
+
+def webhook_sweep_stuck(*, now=None) -> int:
+    """Re-enqueue pending deliveries whose next try is overdue by more than
+    WEBHOOK_SWEEP_GRACE seconds: their message was lost (the broker was
+    down at commit, or a worker died). Returns how many."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.WEBHOOK_SWEEP_GRACE)
+    overdue = list(
+        WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lt=cutoff
+        ).values_list("pk", "next_attempt_at")[:1000]
+    )
+    claimed = []
+    for pk, due in overdue:
+        # Conditional on the row being unchanged: two sweeps cannot both
+        # enqueue it, and a delivery tried meanwhile is left alone.
+        if WebhookDelivery.objects.filter(
+            pk=pk, status=DeliveryStatus.PENDING, next_attempt_at=due
+        ).update(next_attempt_at=now):
+            claimed.append(pk)
+    webhook_deliveries_enqueue(delivery_ids=claimed)
+    return len(claimed)
+
+
+def webhook_sign(*, secret: str, timestamp: int, body: bytes) -> str:
+    """``v1=`` + hex HMAC-SHA256 of ``<timestamp>.<body>`` with the secret."""
+    message = str(timestamp).encode() + b"." + body
+    return "v1=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not a success: urllib would otherwise turn
+    the POST into a GET and report the target's 200."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+@dataclass
+class AttemptOutcome:
+    done: bool  # nothing more to do (succeeded, gave up, or nothing to send)
+    retry_in: float | None = None  # seconds until the next try
+
+
+def webhook_retry_delay(attempt: int) -> float:
+    base = settings.WEBHOOK_RETRY_BACKOFF
+    return min(base * (2 ** (attempt - 1)), settings.WEBHOOK_RETRY_BACKOFF_MAX)
+
+
+def webhook_delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
+    """Send one delivery once, log the attempt, and say whether to retry."""
+    delivery = (
+        WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    )
+    if delivery is None or delivery.status != DeliveryStatus.PENDING:
+        return AttemptOutcome(done=True)  # a redelivered message: already done
+    endpoint = delivery.endpoint
+    body = json.dumps({"id": str(delivery.uuid), **delivery.payload}, separators=(",", ":")).encode()
+    timestamp = int(time.time())
+    request = urllib.request.Request(
+        endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "newsroom-webhooks/1",
+            "X-Newsroom-Event": delivery.event,
+            "X-Newsroom-Delivery": str(delivery.uuid),
+            "X-Newsroom-Timestamp": str(timestamp),
+            "X-Newsroom-Signature": webhook_sign(secret=endpoint.secret, timestamp=timestamp, body=body),
+        },
+    )
+    started = timezone.now()
+    t0 = time.monotonic()
+    status_code, error = None, ""
+    try:
+        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT) as response:
+            status_code = response.status
+    except urllib.error.HTTPError as exc:
+        status_code, error = exc.code, f"HTTP {exc.code}"
+    except Exception as exc:  # timeouts, refused connections, DNS, TLS
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    duration_ms = int((time.monotonic() - t0) * 1000)
+    number = delivery.attempts + 1
+    succeeded = status_code is not None and 200 <= status_code < 300
+    with transaction.atomic():
+        WebhookAttempt.objects.create(
+            delivery=delivery, number=number, started_at=started,
+            duration_ms=duration_ms, status_code=status_code, error=error,
+        )
+        delivery.attempts = number
+        fields = ["attempts"]
+        if succeeded or number >= settings.WEBHOOK_MAX_ATTEMPTS:
+            delivery.status = DeliveryStatus.SUCCEEDED if succeeded else DeliveryStatus.FAILED
+            delivery.finished_at = timezone.now()
+            fields += ["status", "finished_at"]
+        else:
+            delivery.next_attempt_at = timezone.now() + timedelta(seconds=webhook_retry_delay(number))
+            fields.append("next_attempt_at")
+        delivery.save(update_fields=fields)
+    if delivery.status != DeliveryStatus.PENDING:
+        return AttemptOutcome(done=True)
+    return AttemptOutcome(done=False, retry_in=webhook_retry_delay(number))
+
+
+# --- Idempotent submission ---------------------------------------------------------
+
+
+class IdempotencyConflict(Exception):
+    pass
+
+
+def _request_hash(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def comment_create_idempotent(
+    *, article: Article, data: dict, client: str, idempotency_key: str, create
+) -> tuple[Comment, bool]:
+    """Create a comment once per (client, Idempotency-Key).
+
+    Returns (comment, replayed). ``create`` is a function that creates the
+    comment (``comments.services.comment_create`` with the request's
+    details). The same key with another body or article raises
+    IdempotencyConflict. Two concurrent requests with one key: the unique
+    constraint lets one commit; the other rolls back its comment and
+    returns the winner's.
+    """
+    request_hash = _request_hash({"article": article.pk, **data})
+
+    def existing() -> tuple[Comment, bool] | None:
+        record = (
+            IdempotencyRecord.objects.select_related("comment")
+            .filter(client=client, key=idempotency_key)
+            .first()
+        )
+        if record is None:
+            return None
+        if record.request_hash != request_hash:
+            raise IdempotencyConflict(
+                "This Idempotency-Key was already used with a different request; "
+                "use a new key for a new comment."
+            )
+        return record.comment, True
+
+    found = existing()
+    if found:
+        return found
+    try:
+        with transaction.atomic():
+            comment = create()
+            IdempotencyRecord.objects.create(
+                client=client, key=idempotency_key, request_hash=request_hash, comment=comment
+            )
+    except IntegrityError:
+        found = existing()
+        if found:
+            return found
+        raise
+    return comment, False
+
+
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"
+
+
+def validate_idempotency_key(value: str) -> str:
+    """1 to 255 printable ASCII characters, no space at either end."""
+    import re
+
+    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN[1:-1], value):
+        raise ValidationError(
+            {"Idempotency-Key": ["Must be 1 to 255 printable ASCII characters."]}, code="invalid"
+        )
+    return value
+
+
+def api_client_identity(request) -> str:
+    """Who is submitting, for Idempotency-Key scoping: the API key, the
+    user, or (anonymous) the keyed hash of the IP address."""
+    from newsroom.http import client_ip, hash_ip
+
+    if isinstance(request.auth, ApiKey):
+        return f"key:{request.auth.pk}"
+    if request.user and request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"ip:{hash_ip(client_ip(request))}"
