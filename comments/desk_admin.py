@@ -170,6 +170,25 @@ class ModerationQueueAdmin(_DeskPageAdmin):
     def _bad_request(self, request, message: str):
         return self._reply(request, {"errors": [{"id": None, "error": message}]}, status=400)
 
+    def _each(self, request, ids, act, log_message):
+        """Apply ``act`` to each comment; collect what was done and, per
+        comment, why it could not be."""
+        done, errors = [], []
+        comments = Comment.objects.in_bulk(ids)
+        for pk in ids:
+            comment = comments.get(pk)
+            if comment is None:
+                errors.append({"id": pk, "error": f"Comment #{pk} does not exist."})
+                continue
+            try:
+                comment = act(comment)
+            except ValidationError as exc:
+                errors.append({"id": pk, "error": f"#{pk}: {exc.messages[0]}"})
+                continue
+            self.log_change(request, comment, log_message)
+            done.append({"id": pk, "status": comment.status})
+        return done, errors
+
     def decide_view(self, request):
         refused = self._guard(request)
         if refused:
@@ -197,28 +216,20 @@ class ModerationQueueAdmin(_DeskPageAdmin):
                 + ", ".join(label for _code, label in REJECT_REASONS) + "."
             )
         note = request.POST.get("reason", "")[:500]
-        done, errors = [], []
-        comments = Comment.objects.in_bulk(ids)
-        for pk in ids:
-            comment = comments.get(pk)
-            if comment is None:
-                errors.append({"id": pk, "error": f"Comment #{pk} does not exist."})
-                continue
-            try:
-                if action == "approve":
-                    comment = comment_approve(comment=comment, actor=request.user, reason=note)
-                elif action == "reject":
-                    comment = comment_reject(
-                        comment=comment, actor=request.user, reason_code=reason_code, reason=note
-                    )
-                else:
-                    comment = comment_mark_spam(comment=comment, actor=request.user, reason=note)
-            except ValidationError as exc:
-                errors.append({"id": pk, "error": f"#{pk}: {exc.messages[0]}"})
-                continue
-            suffix = f" ({reason_code})" if action == "reject" else ""
-            self.log_change(request, comment, f"{ACTIONS[action]} on the moderation desk{suffix}")
-            done.append({"id": pk, "status": comment.status})
+
+        def decide(comment):
+            if action == "approve":
+                return comment_approve(comment=comment, actor=request.user, reason=note)
+            if action == "reject":
+                return comment_reject(
+                    comment=comment, actor=request.user, reason_code=reason_code, reason=note
+                )
+            return comment_mark_spam(comment=comment, actor=request.user, reason=note)
+
+        suffix = f" ({reason_code})" if action == "reject" else ""
+        done, errors = self._each(
+            request, ids, decide, f"{ACTIONS[action]} on the moderation desk{suffix}"
+        )
         verb = ACTIONS[action]
         message = f"{verb} {len(done)} comment{'s' if len(done) != 1 else ''}." if done else ""
         return self._reply(
@@ -241,20 +252,12 @@ class ModerationQueueAdmin(_DeskPageAdmin):
             ids = self._ids(request)
         except ValidationError as exc:
             return self._bad_request(request, exc.messages[0])
-        done, errors = [], []
-        comments = Comment.objects.in_bulk(ids)
-        for pk in ids:
-            comment = comments.get(pk)
-            if comment is None:
-                errors.append({"id": pk, "error": f"Comment #{pk} does not exist."})
-                continue
-            try:
-                comment = comment_undo_decision(comment=comment, actor=request.user)
-            except ValidationError as exc:
-                errors.append({"id": pk, "error": f"#{pk}: {exc.messages[0]}"})
-                continue
-            self.log_change(request, comment, "Undid the last decision on the moderation desk")
-            done.append({"id": pk, "status": comment.status})
+        done, errors = self._each(
+            request,
+            ids,
+            lambda comment: comment_undo_decision(comment=comment, actor=request.user),
+            "Undid the last decision on the moderation desk",
+        )
         message = f"Undone: {len(done)} decision{'s' if len(done) != 1 else ''}." if done else ""
         return self._reply(
             request,
