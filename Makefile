@@ -19,7 +19,7 @@ $(VENV)/.runtime: $(VENV)/bin/python requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-train.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
