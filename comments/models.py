@@ -62,8 +62,14 @@ class Comment(models.Model):
     reasons = models.JSONField(default=list, blank=True)
     # What the form saw (honeypot, seconds to submit); empty for the API.
     signals = models.JSONField(default=dict, blank=True)
-    # 64-bit SimHash of the text, for near-duplicate detection.
+    # 64-bit SimHash of the text, for near-duplicate detection, and its
+    # four 16-bit bands: texts at most 3 bits apart share at least one band,
+    # so an indexed lookup on the bands finds the candidates.
     simhash = models.BigIntegerField(null=True, blank=True)
+    simhash_b0 = models.PositiveIntegerField(null=True, blank=True)
+    simhash_b1 = models.PositiveIntegerField(null=True, blank=True)
+    simhash_b2 = models.PositiveIntegerField(null=True, blank=True)
+    simhash_b3 = models.PositiveIntegerField(null=True, blank=True)
     check_attempts = models.PositiveSmallIntegerField(default=0)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -100,6 +106,11 @@ class Comment(models.Model):
                 name="comment_queue_idx",
             ),
             models.Index(fields=["status", "status_changed_at"], name="comment_sweep_idx"),
+            # Near-duplicates: one index per SimHash band.
+            *[
+                models.Index(fields=[f"simhash_b{i}", "created_at"], name=f"comment_simhash_b{i}_idx")
+                for i in range(4)
+            ],
             # Posting-rate checks.
             models.Index(fields=["author_email", "created_at"], name="comment_email_rate_idx"),
             models.Index(fields=["ip_hash", "created_at"], name="comment_ip_rate_idx"),
@@ -116,6 +127,14 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_name}: {self.excerpt}"
+
+    def fingerprint(self) -> list[str]:
+        """Compute the SimHash fields from the body; returns their names."""
+        from comments.classifiers.text import simhash, simhash_bands
+
+        self.simhash = simhash(self.body)
+        self.simhash_b0, self.simhash_b1, self.simhash_b2, self.simhash_b3 = simhash_bands(self.simhash)
+        return ["simhash", "simhash_b0", "simhash_b1", "simhash_b2", "simhash_b3"]
 
     @property
     def excerpt(self) -> str:
@@ -320,3 +339,34 @@ class CommentReport(models.Model):
 
     def __str__(self) -> str:
         return f"Report of comment {self.comment_id}: {self.get_reason_display()}"
+
+
+class DetectorVersion(models.Model):
+    """One trained version of the detectors' artefacts.
+
+    The artefacts (a zip of the files ``manage.py train_detectors`` writes)
+    live in the database so that every worker, on any host, loads the same
+    active version. With no active row, workers use the artefacts shipped in
+    ``comments/classifiers/artifacts/``.
+    """
+
+    version = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    archive = models.BinaryField()
+    manifest = models.JSONField(default=dict)
+    # Live against new on the held-out recent window, and the verdict.
+    evaluation = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=False)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="one_active_detector"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"detectors {self.version}{' (active)' if self.is_active else ''}"

@@ -37,7 +37,6 @@ from django.utils import timezone
 from articles.models import Article
 from comments.classifiers.base import CheckResult, CommentSample, TransientCheckError
 from comments.classifiers.pipeline import run_checks
-from comments.classifiers.text import simhash
 from comments.models import Comment, CommentReport, CommentStatus, DecisionReason, ModerationEvent
 
 logger = logging.getLogger(__name__)
@@ -124,7 +123,7 @@ def comment_create(
         signals=signals or {},
         notify_author=notify_author,
     )
-    comment.simhash = simhash(comment.body)
+    comment.fingerprint()
     comment.full_clean()
     ban = ban_match(author_email=comment.author_email, ip_hash=ip_hash)
     if ban is not None:
@@ -605,10 +604,10 @@ def comment_edit(*, comment: Comment, body: str, now=None) -> Comment:
         comment.status_changed_at = now
         comment.edited_at = now
         comment.approved_at = None
-        comment.simhash = simhash(comment.body)
         comment.save(
             update_fields=[
-                "body", "simhash", "status", "status_changed_at", "edited_at", "approved_at",
+                "body", *comment.fingerprint(), "status", "status_changed_at", "edited_at",
+                "approved_at",
             ]
         )
         _event(

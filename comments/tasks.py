@@ -74,3 +74,16 @@ def desk_periodic() -> None:
 
     queue_alert_check()
     article_close_expired()
+
+
+@shared_task(name="comments.retrain_detectors", soft_time_limit=3 * 3600, time_limit=3 * 3600 + 60)
+def detectors_retrain() -> str:
+    """Weekly, when DETECTOR_RETRAIN_WEEKLY is on: retrain on public data
+    plus editors' decisions; promote only if not worse (comments.detectors)."""
+    import logging
+
+    from comments.detectors import detectors_retrain as retrain
+
+    log = logging.getLogger("comments.detectors")
+    row = retrain(progress=log.info)
+    return f"{row.version}: {'promoted' if row.evaluation.get('promoted') else 'kept as candidate'}"

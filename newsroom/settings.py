@@ -174,6 +174,20 @@ COMMENT_RATE_LIMIT = envint("COMMENT_RATE_LIMIT", 5)
 COMMENT_RATE_WINDOW_MINUTES = envint("COMMENT_RATE_WINDOW_MINUTES", 10)
 # A human takes longer than this to read and write a comment.
 COMMENT_MIN_SUBMIT_SECONDS = envint("COMMENT_MIN_SUBMIT_SECONDS", 3)
+# Learning from editors' decisions (see comments/detectors.py).
+DETECTOR_VERSION_RECHECK_SECONDS = envint("DETECTOR_VERSION_RECHECK_SECONDS", 30)
+DETECTOR_EVAL_WINDOW_DAYS = envint("DETECTOR_EVAL_WINDOW_DAYS", 14)
+DETECTOR_EVAL_MIN_PER_CLASS = envint("DETECTOR_EVAL_MIN_PER_CLASS", 5)
+DETECTOR_PROMOTION_TOLERANCE = envfloat("DETECTOR_PROMOTION_TOLERANCE", 0.005)
+DETECTOR_RETRAIN_WEEKLY = envbool("DETECTOR_RETRAIN_WEEKLY", False)
+if DETECTOR_RETRAIN_WEEKLY:
+    # Needs the training packages (requirements-train.txt) on the worker.
+    from celery.schedules import crontab
+
+    CELERY_BEAT_SCHEDULE["retrain-detectors"] = {
+        "task": "comments.retrain_detectors",
+        "schedule": crontab(minute=0, hour=3, day_of_week="sun"),
+    }
 # How often a process looks for editors' changes to term and domain lists.
 COMMENT_LISTS_RECHECK_SECONDS = envint("COMMENT_LISTS_RECHECK_SECONDS", 5)
 

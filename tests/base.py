@@ -5,7 +5,6 @@ from django.contrib.auth.models import Group
 from django.test import TestCase
 
 from articles.models import Article
-from comments.classifiers.text import simhash
 from comments.models import Comment, CommentStatus
 
 SEED_SLUG = "kremlin-condemns-stoltenberg-long-range-missiles-remarks"
@@ -29,8 +28,11 @@ def make_comment(article, *, status=CommentStatus.PENDING, body="A fair point ab
     values.update(fields)
     if status == CommentStatus.APPROVED and "approved_at" not in values:
         values["approved_at"] = timezone.now()
-    values.setdefault("simhash", simhash(body))
-    return Comment.objects.create(article=article, **values)
+    comment = Comment(article=article, **values)
+    if "simhash" not in values:
+        comment.fingerprint()
+    comment.save()
+    return comment
 
 
 class BaseTestCase(TestCase):

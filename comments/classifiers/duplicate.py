@@ -9,13 +9,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from comments.classifiers.base import CheckResult, CommentSample, Reason
-from comments.classifiers.text import hamming, simhash, words
+from comments.classifiers.text import hamming, simhash, simhash_bands, words
 
 MIN_WORDS = 6  # "Agreed, well said." twice is not spam.
-MAX_DISTANCE = 4  # bits out of 64
+# Bits out of 64. Copies this close always share one of the four 16-bit
+# bands the lookup uses (pigeonhole), so none is missed.
+MAX_DISTANCE = 3
 RECENT = 5000
 
 
@@ -31,13 +34,17 @@ class DuplicateChecker:
             return CheckResult()
         key = simhash(sample.body)
         since = timezone.now() - timedelta(hours=settings.COMMENT_DUPLICATE_WINDOW_HOURS)
-        recent = (
-            Comment.objects.filter(created_at__gte=since, simhash__isnull=False)
+        bands = simhash_bands(key)
+        same_band = Q()
+        for i, band in enumerate(bands):
+            same_band |= Q(**{f"simhash_b{i}": band})
+        candidates = (
+            Comment.objects.filter(same_band, created_at__gte=since)
             .exclude(pk=sample.comment_id)
             .order_by("-created_at")
             .values_list("id", "simhash", "article_id")[:RECENT]
         )
-        copies = [(pk, art) for pk, h, art in recent if hamming(h, key) <= MAX_DISTANCE]
+        copies = [(pk, art) for pk, h, art in candidates if hamming(h, key) <= MAX_DISTANCE]
         if not copies:
             return CheckResult()
         articles = {art for _, art in copies}

@@ -517,6 +517,22 @@ def use_minilm_setting() -> bool:
     return False
 
 
+def _live_artifacts_dir() -> Path:
+    """The active version's folder when Django is running (see
+    ``comments.detectors``), else ``artifacts_dir()``."""
+    try:
+        from django.apps import apps
+
+        ready = apps.ready
+    except Exception:  # Django missing: scoring still works standalone
+        ready = False
+    if not ready:
+        return artifacts_dir()
+    from comments.detectors import active_artifacts_dir
+
+    return active_artifacts_dir()
+
+
 def load_model(directory: Path | str | None = None, use_minilm: bool = False) -> DetectorModel:
     """The model for ``directory`` (default: ``artifacts_dir()``), loaded once per process."""
     path = Path(directory) if directory is not None else artifacts_dir()
@@ -556,10 +572,14 @@ class TrainedModelChecker:
         The optional MiniLM member is used when ``use_minilm`` (default:
         ``settings.DETECTOR_USE_MINILM``, off) is true.
         """
-        if self._model is None:
-            use_minilm = use_minilm_setting() if self._use_minilm is None else self._use_minilm
-            self._model = load_model(self._artifacts, use_minilm=use_minilm)
-        return self._model
+        use_minilm = use_minilm_setting() if self._use_minilm is None else self._use_minilm
+        if self._artifacts is not None:
+            if self._model is None:
+                self._model = load_model(self._artifacts, use_minilm=use_minilm)
+            return self._model
+        # No explicit artefacts: the live version, which an editors'
+        # retraining may promote or a rollback restore while we run.
+        return load_model(_live_artifacts_dir(), use_minilm=use_minilm)
 
     def check(self, sample: CommentSample) -> CheckResult:
         model = self.model

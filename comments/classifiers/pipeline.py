@@ -33,6 +33,7 @@ DEFAULT_CHECKERS = [
     "comments.classifiers.formsignals.FormSignalsChecker",
     "comments.classifiers.duplicate.DuplicateChecker",
     "comments.classifiers.rate.RateChecker",
+    "comments.classifiers.model.TrainedModelChecker",
 ]
 
 # Optional hosted checkers: (on/off setting, checker), off by default.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from comments.classifiers.base import CheckResult, CommentSample, Reason
@@ -20,15 +21,23 @@ class RateChecker:
         window = settings.COMMENT_RATE_WINDOW_MINUTES
         limit = settings.COMMENT_RATE_LIMIT
         since = timezone.now() - timedelta(minutes=window)
-        recent = Comment.objects.filter(created_at__gte=since).exclude(pk=sample.comment_id)
+        by_email = Q(author_email__iexact=sample.author_email) if sample.author_email else Q(pk__in=[])
+        by_ip = Q(ip_hash=sample.ip_hash) if sample.ip_hash else Q(pk__in=[])
+        # One query for both counts.
+        counts = (
+            Comment.objects.filter(created_at__gte=since)
+            .filter(by_email | by_ip)
+            .exclude(pk=sample.comment_id)
+            .aggregate(email=Count("pk", filter=by_email), ip=Count("pk", filter=by_ip))
+        )
         reasons, spam = [], 0.0
-        for label, field, value in (
-            ("this e-mail address", "author_email__iexact", sample.author_email),
-            ("this IP address", "ip_hash", sample.ip_hash),
+        for label, key, value in (
+            ("this e-mail address", "email", sample.author_email),
+            ("this IP address", "ip", sample.ip_hash),
         ):
             if not value:
                 continue
-            count = recent.filter(**{field: value}).count() + 1
+            count = counts[key] + 1
             if count > limit:
                 spam = max(spam, 0.9 if count > 2 * limit else 0.5)
                 reasons.append(

