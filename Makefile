@@ -33,6 +33,7 @@ test: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python bench/moderation_queue.py
 	$(BIN)/python bench/detectors.py
+	$(BIN)/python bench/check_pipeline.py
 	$(BIN)/python bench/article_page.py
 	$(BIN)/python bench/api.py
 
