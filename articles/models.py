@@ -51,6 +51,25 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        for head in ("spam", "toxicity"):
+            for band in ("low", "high"):
+                name = f"{head}_threshold_{band}"
+                value = getattr(self, name)
+                if value is not None and not 0 <= value <= 1:
+                    errors[name] = "A threshold is a score from 0 to 1."
+            if not errors:
+                low, high = self.thresholds(head)
+                if low > high:
+                    errors[f"{head}_threshold_low"] = (
+                        f"The low {head} threshold ({low}) is above the high one ({high})."
+                    )
+        if errors:
+            raise ValidationError(errors)
+
     def thresholds(self, head: str) -> tuple[float, float]:
         """(low, high) score thresholds for "spam" or "toxicity"."""
         from django.conf import settings

@@ -116,3 +116,31 @@ class ArticleDetailViewTests(BaseTestCase):
             make_comment(self.article, status=S.APPROVED, body=f"r{i}", parent=top)
         with self.assertNumQueries(len(few.captured_queries)):
             self.client.get(url)
+
+
+class ArticleThresholdValidationTests(BaseTestCase):
+    def test_admin_refuses_out_of_range_and_crossed_thresholds(self):
+        from django.contrib.auth import get_user_model
+
+        admin_user = get_user_model().objects.create_superuser("root", password="pw")
+        self.client.force_login(admin_user)
+        url = f"/admin/articles/article/{self.article.pk}/change/"
+        data = {
+            "headline": self.article.headline, "slug": self.article.slug, "body": self.article.body,
+            "is_published": "on", "published_at_0": "2024-09-18", "published_at_1": "09:00:00",
+            "comments_open": "on", "moderation_policy": "premoderate",
+            "spam_threshold_low": "0.95", "spam_threshold_high": "", "toxicity_threshold_low": "1.5",
+            "toxicity_threshold_high": "",
+        }
+        response = self.client.post(url, data)
+        self.assertEqual(response.status_code, 200)
+        errors = response.context["adminform"].form.errors
+        self.assertEqual(errors["toxicity_threshold_low"], ["A threshold is a score from 0 to 1."])
+        data["toxicity_threshold_low"] = ""
+        response = self.client.post(url, data)
+        errors = response.context["adminform"].form.errors
+        self.assertEqual(errors["spam_threshold_low"], ["The low spam threshold (0.95) is above the high one (0.9)."])
+        data["spam_threshold_low"] = "0.4"
+        self.assertEqual(self.client.post(url, data).status_code, 302)
+        self.article.refresh_from_db()
+        self.assertEqual(self.article.thresholds("spam"), (0.4, 0.9))
