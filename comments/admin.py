@@ -9,6 +9,7 @@ from comments.classifiers.terms import lists_changed
 from comments.models import Comment, CommentReport, DomainRule, ModerationEvent, Term
 from comments.selectors import comment_event_list
 from comments.services import comment_approve, comment_reject
+from newsroom.admin import ReadOnlyAdmin
 
 
 def _score(value):
@@ -152,7 +153,7 @@ class CommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationEvent)
-class ModerationEventAdmin(admin.ModelAdmin):
+class ModerationEventAdmin(ReadOnlyAdmin):
     """The append-only log: readable, never editable."""
 
     list_display = (
@@ -161,15 +162,6 @@ class ModerationEventAdmin(admin.ModelAdmin):
     list_filter = ("to_status", "reason_code")
     list_select_related = ("actor",)
     search_fields = ("reason", "comment__id")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class _ListAdmin(admin.ModelAdmin):

@@ -38,6 +38,7 @@ from comments.services import (
     comment_reject,
     comment_undo_decision,
 )
+from newsroom.admin import ReadOnlyAdmin
 
 REJECT_REASONS = [(c.value, c.label) for c in DecisionReason if c != DecisionReason.APPROVED]
 ACTIONS = {"approve": "Approved", "reject": "Rejected", "spam": "Marked as spam"}
@@ -67,7 +68,7 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-class _DeskPageAdmin(admin.ModelAdmin):
+class _DeskPageAdmin(ReadOnlyAdmin):
     """A page, not a model list: visible to moderators only."""
 
     def has_module_permission(self, request):
@@ -75,15 +76,6 @@ class _DeskPageAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return _can_moderate(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_model_perms(self, request):
         return {"view": _can_moderate(request)}

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 
 from partners.models import ApiKey, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from partners.services import api_key_generate, api_key_set_secret
+from newsroom.admin import ReadOnlyAdmin
 
 
 @admin.register(ApiKey)
@@ -57,7 +58,7 @@ class WebhookAttemptInline(admin.TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     """Read-only: the log of what was sent, and how it went."""
 
     list_display = ("created_at", "event", "comment_id", "endpoint", "status", "attempts", "finished_at")
@@ -73,12 +74,3 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     @admin.display(description="Payload")
     def payload_json(self, obj):
         return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, ensure_ascii=False))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
