@@ -6,7 +6,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from comments.classifiers.terms import lists_changed
-from comments.models import Comment, CommentReport, DomainRule, ModerationEvent, Term
+from comments.detectors import detectors_activate
+from comments.models import Comment, CommentReport, DetectorVersion, DomainRule, ModerationEvent, Term
 from comments.selectors import comment_event_list
 from comments.services import comment_approve, comment_reject
 from newsroom.admin import ReadOnlyAdmin
@@ -221,6 +222,42 @@ class CommentReportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+
+
+@admin.register(DetectorVersion)
+class DetectorVersionAdmin(admin.ModelAdmin):
+    """Trained versions of the detectors: read their evaluation, make one
+    live, or delete old ones. Training happens in `train_detectors`."""
+
+    list_display = ("version", "is_active", "created_at", "activated_at", "verdict")
+    readonly_fields = ("version", "is_active", "created_at", "activated_at", "evaluation_notes", "note")
+    fields = readonly_fields
+    actions = ["make_live"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Evaluation")
+    def verdict(self, obj):
+        notes = obj.evaluation.get("notes", [])
+        return notes[-1] if notes else "–"
+
+    @admin.display(description="Evaluation against the live version")
+    def evaluation_notes(self, obj):
+        return format_html_join("", "<div>{}</div>", ((n,) for n in obj.evaluation.get("notes", [])))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("archive")
+
+    @admin.action(description="Make the selected version live", permissions=["change"])
+    def make_live(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version to make live.", messages.ERROR)
+            return
+        detectors_activate(version=queryset.get())
+        self.message_user(request, f"Detectors now live: {queryset.get().version}.", messages.SUCCESS)
 
 
 # The editors' moderation desk: queue, dashboard and bans (comments/desk_admin.py).

@@ -178,3 +178,24 @@ class RollbackTests(BaseTestCase):
         call_command("detector_versions", stdout=out)
         self.assertIn("* shipped", out.getvalue())
         self.assertIn("  v1  created", out.getvalue())
+
+
+class DetectorVersionAdminTests(BaseTestCase):
+    def test_superuser_makes_a_version_live_in_the_admin(self):
+        from django.contrib.auth import get_user_model
+
+        row = DetectorVersion.objects.create(version="v7", archive=b"", manifest={},
+                                             evaluation={"notes": ["spam: AUC live 0.9, new 0.91", "promoted"]})
+        self.client.force_login(get_user_model().objects.create_superuser("root", password="pw"))
+        page = self.client.get("/admin/comments/detectorversion/")
+        self.assertContains(page, "v7")
+        self.assertContains(page, "promoted")
+        response = self.client.post(
+            "/admin/comments/detectorversion/", {"action": "make_live", "_selected_action": [row.pk]}, follow=True
+        )
+        self.assertContains(response, "Detectors now live: v7.")
+        self.assertTrue(DetectorVersion.objects.get(pk=row.pk).is_active)
+
+    def test_editors_cannot_see_versions(self):
+        self.client.force_login(self.editor)
+        self.assertEqual(self.client.get("/admin/comments/detectorversion/").status_code, 403)
