@@ -168,3 +168,18 @@ class EditorListPermissionTests(BaseTestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertFalse(Term.objects.exists())
+
+
+class AllowedLinksAndTheModelTests(ListsTestCase):
+    def test_links_to_allowed_domains_do_not_count_for_the_model_either(self):
+        from comments.classifiers.model import TrainedModelChecker
+
+        text = "This is covered in detail at https://www.dw.com/en/ukraine/t-60931789"
+        before = TrainedModelChecker().check(sample(text)).spam
+        DomainRule.objects.create(domain="dw.com", action="allow")
+        lists_changed()
+        after = TrainedModelChecker().check(sample(text)).spam
+        self.assertGreater(before, 0.5)
+        self.assertLess(after, 0.2)
+        # A blocked or unknown domain still counts.
+        self.assertGreater(TrainedModelChecker().check(sample("Cheap meds at https://pills.example.com")).spam, 0.9)
