@@ -517,23 +517,6 @@ def use_minilm_setting() -> bool:
     return False
 
 
-def _without_allowed_links(text: str) -> str:
-    """Links to domains editors allow are not evidence of spam (see
-    ``links.without_allowed_links``); standalone, without Django, the text
-    is scored as it is."""
-    try:
-        from django.apps import apps
-
-        ready = apps.ready
-    except Exception:  # Django missing
-        ready = False
-    if not ready:
-        return text
-    from comments.classifiers.links import without_allowed_links
-
-    return without_allowed_links(text)
-
-
 def _live_artifacts_dir() -> Path:
     """The active version's folder when Django is running (see
     ``comments.detectors``), else ``artifacts_dir()``."""
@@ -574,6 +557,9 @@ class TrainedModelChecker:
     """Checker backed by the shipped spam and toxicity models (``name = "model"``)."""
 
     name = "model"
+    # The pipeline hands this checker the text without links to domains
+    # editors allow (see pipeline.run_checks).
+    ignores_allowed_links = True
     #: a head whose probability reaches this gets a Reason naming its words
     reason_threshold = 0.5
 
@@ -600,7 +586,7 @@ class TrainedModelChecker:
 
     def check(self, sample: CommentSample) -> CheckResult:
         model = self.model
-        text = _without_allowed_links(sample.body or "")
+        text = sample.body or ""
         ex = F.extract(text)
         score = model.score(text, ex)
         reasons: list[Reason] = []

@@ -11,6 +11,7 @@ held for an editor with a reason naming the service (docs/hosted-checkers.md).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from comments.classifiers.base import (
     Reason,
     TransientCheckError,
 )
+from comments.classifiers.links import without_allowed_links
 
 DEFAULT_CHECKERS = [
     "comments.classifiers.links.LinkChecker",
@@ -92,11 +94,18 @@ def run_checks(
     propagates: transient ones are retried by the task.
     """
     results = []
+    vouched = None
     for checker in get_checkers():
         if not history and getattr(checker, "uses_history", False):
             continue
+        seen = sample
+        if getattr(checker, "ignores_allowed_links", False):
+            # Links to domains editors allow are no evidence of spam.
+            if vouched is None:
+                vouched = replace(sample, body=without_allowed_links(sample.body))
+            seen = vouched
         try:
-            results.append(checker.check(sample))
+            results.append(checker.check(seen))
         except CheckError as error:
             retry = isinstance(error, TransientCheckError) and not final_attempt
             if retry or not getattr(checker, "hosted", False):
