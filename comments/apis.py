@@ -19,7 +19,7 @@ from comments.serializers import (
     CommentRejectInputSerializer,
 )
 from comments.services import comment_approve, comment_create, comment_reject
-from newsroom.api import OldestFirstCursorPagination, paginated_response
+from newsroom.api import paginated_response
 from newsroom.http import client_ip, hash_ip
 
 # --- Public API (partners' keys, HTTP caching) ---------------------------------
@@ -27,6 +27,7 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import AllowAny
+from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 
@@ -253,7 +254,10 @@ class CommentCountsApi(APIView):
         return conditional_json_response(request, body=body, etag=body_etag(body))
 
 
-class ModerationPagination(OldestFirstCursorPagination):
+class ModerationPagination(CursorPagination):
+    """Editors' order (comment_list_for_moderation): flagged, riskiest, oldest."""
+
+    page_size = 20
     ordering = ("-flagged", "-risk", "created_at", "id")
 
 

@@ -27,19 +27,6 @@ def comment_list_public(*, article: Article | None = None) -> QuerySet[Comment]:
     return qs.select_related("article").order_by("approved_at", "id")
 
 
-def comment_list_own_unpublished(
-    *, article: Article, comment_ids: Iterable[int]
-) -> QuerySet[Comment]:
-    """The visitor's own comments on this article that are not public yet
-    (their ids are kept in their session)."""
-    ids = [int(pk) for pk in comment_ids]
-    return (
-        Comment.objects.filter(article=article, pk__in=ids)
-        .exclude(status=CommentStatus.APPROVED)
-        .order_by("created_at", "id")
-    )
-
-
 def comment_list_for_moderation(
     *, status: str | None = None, article_slug: str | None = None
 ) -> QuerySet[Comment]:

@@ -35,11 +35,6 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
-class OldestFirstCursorPagination(CursorPagination):
-    page_size = 20
-    ordering = ("approved_at", "id")
-
-
 def paginated_response(*, pagination_class, serializer_class, queryset, request, view):
     paginator = pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
