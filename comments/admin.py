@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
@@ -7,7 +9,15 @@ from django.utils.html import format_html, format_html_join
 
 from comments.classifiers.terms import lists_changed
 from comments.detectors import detectors_activate
-from comments.models import Comment, CommentReport, DetectorVersion, DomainRule, ModerationEvent, Term
+from comments.models import (
+    Comment,
+    CommentReport,
+    DecisionReason,
+    DetectorVersion,
+    DomainRule,
+    ModerationEvent,
+    Term,
+)
 from comments.selectors import comment_event_list
 from comments.services import comment_approve, comment_reject
 from newsroom.admin import ReadOnlyAdmin
@@ -31,7 +41,7 @@ class CommentAdmin(admin.ModelAdmin):
     # One COUNT(*) less per page on a large table.
     show_full_result_count = False
     ordering = ("-flagged", "-risk", "created_at")
-    actions = ["approve_comments", "reject_comments"]
+    actions = ["approve_comments", "reject_as_spam", "reject_as_toxic", "reject_as_off_topic", "reject_comments"]
     readonly_fields = (
         "article", "parent", "author_name", "author_email", "body_text", "status",
         "flagged", "spam", "toxicity", "reason_list", "created_at", "checked_at",
@@ -121,9 +131,26 @@ class CommentAdmin(admin.ModelAdmin):
     def approve_comments(self, request, queryset):
         self._decide_many(request, queryset, comment_approve, "Approved")
 
-    @admin.action(description="Reject selected comments", permissions=["moderate"])
+    # A rejection's reason is a label the detectors learn from, so the
+    # changelist offers one action per reason that teaches them something.
+    def _reject_many(self, request, queryset, reason_code):
+        self._decide_many(request, queryset, partial(comment_reject, reason_code=reason_code), "Rejected")
+
+    @admin.action(description="Reject selected comments as spam", permissions=["moderate"])
+    def reject_as_spam(self, request, queryset):
+        self._reject_many(request, queryset, DecisionReason.SPAM)
+
+    @admin.action(description="Reject selected comments as toxic or abusive", permissions=["moderate"])
+    def reject_as_toxic(self, request, queryset):
+        self._reject_many(request, queryset, DecisionReason.TOXIC)
+
+    @admin.action(description="Reject selected comments as off-topic", permissions=["moderate"])
+    def reject_as_off_topic(self, request, queryset):
+        self._reject_many(request, queryset, DecisionReason.OFF_TOPIC)
+
+    @admin.action(description="Reject selected comments (other reason)", permissions=["moderate"])
     def reject_comments(self, request, queryset):
-        self._decide_many(request, queryset, comment_reject, "Rejected")
+        self._reject_many(request, queryset, DecisionReason.OTHER)
 
     # Approve / reject buttons on the change page.
     def get_urls(self):
@@ -256,7 +283,11 @@ class DetectorVersionAdmin(admin.ModelAdmin):
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one version to make live.", messages.ERROR)
             return
-        detectors_activate(version=queryset.get())
+        try:
+            detectors_activate(version=queryset.get())
+        except ValueError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
         self.message_user(request, f"Detectors now live: {queryset.get().version}.", messages.SUCCESS)
 
 

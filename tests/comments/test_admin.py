@@ -62,6 +62,16 @@ class CommentAdminTests(BaseTestCase):
         self.assertEqual((a.status, b.status), (S.APPROVED, S.REJECTED))
         self.assertEqual(a.events.get().actor, self.editor)
 
+    def test_reject_actions_record_the_reason_the_detectors_learn_from(self):
+        comments = {code: make_comment(self.article, status=S.REVIEW, body=code) for code in ("spam", "toxic", "off_topic", "other")}
+        actions = {"spam": "reject_as_spam", "toxic": "reject_as_toxic", "off_topic": "reject_as_off_topic", "other": "reject_comments"}
+        for code, action in actions.items():
+            response = self.client.post(CHANGELIST, {"action": action, "_selected_action": [comments[code].pk]}, follow=True)
+            self.assertContains(response, "Rejected 1 comment(s).")
+        for code, comment in comments.items():
+            event = comment.events.get()
+            self.assertEqual((event.to_status, event.reason_code), (S.REJECTED, code))
+
     def test_approving_twice_changes_nothing(self):
         a = make_comment(self.article, status=S.REVIEW)
         for _ in range(2):
