@@ -125,9 +125,15 @@ class _ActiveDir:
             with self.lock:
                 row = (
                     DetectorVersion.objects.filter(is_active=True)
-                    .only("version", "archive")
+                    .only("version", "archive", "manifest")
                     .first()
                 )
+                why = incompatibility(row.manifest) if row is not None else None
+                if why:
+                    # The code was upgraded under a stored version: score with
+                    # the shipped artefacts rather than not at all.
+                    logger.warning("active detector version %s ignored: %s", row.version, why)
+                    row = None
                 self.value = _unpack(row) if row is not None else None
                 self.checked_at = now
         return self.value or shipped_artifacts_dir()
@@ -227,8 +233,30 @@ def _zip_dir(directory: Path) -> bytes:
     return buffer.getvalue()
 
 
+def incompatibility(manifest: dict) -> str | None:
+    """Why artefacts with this manifest cannot be loaded by this code, or None.
+
+    Artefacts record the feature extraction they were trained with; a
+    version stored before an upgrade that changed it cannot score."""
+    from comments.classifiers import features as F
+
+    trained = manifest.get("feature_version")
+    if trained != F.FEATURE_VERSION:
+        return (
+            f"it was trained with feature version {trained} and this code extracts version "
+            f"{F.FEATURE_VERSION}; train a new version (manage.py train_detectors --with-decisions)"
+        )
+    return None
+
+
 def detectors_activate(*, version: DetectorVersion | None) -> None:
-    """Make this version live (None: the shipped artefacts)."""
+    """Make this version live (None: the shipped artefacts).
+
+    Raises ValueError for a version this code cannot load."""
+    if version is not None:
+        why = incompatibility(version.manifest)
+        if why:
+            raise ValueError(f"Detector version {version.version} cannot be made live: {why}")
     with transaction.atomic():
         DetectorVersion.objects.filter(is_active=True).update(is_active=False)
         if version is not None:
@@ -274,8 +302,10 @@ def detectors_retrain(
 ) -> DetectorVersion:
     """Train a new version, evaluate it against the live one on the recent
     window of editors' decisions, store it, and promote it if not worse."""
-    from comments.training.train import train_detectors
+    from comments.training.train import TrainConfig, train_detectors
 
+    if config is None:
+        config = TrainConfig(minilm=_live_has_minilm())
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.DETECTOR_EVAL_WINDOW_DAYS)
     labels = decision_labels() if with_decisions else []
@@ -311,6 +341,17 @@ def detectors_retrain(
     if promote:
         detectors_activate(version=row)
     return row
+
+
+def _live_has_minilm() -> bool:
+    """Keep the optional MiniLM member when the live version has one and
+    this machine has the model."""
+    import json
+
+    from comments.classifiers.model import minilm_dir
+
+    manifest = json.loads((active_artifacts_dir() / "manifest.json").read_text(encoding="utf-8"))
+    return "minilm_head.npz" in manifest.get("files", []) and minilm_dir() is not None
 
 
 def default_datasets_dir() -> Path:

@@ -12,6 +12,7 @@ from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from comments.classifiers.base import CommentSample
+from comments.classifiers.features import FEATURE_VERSION
 from comments.classifiers.model import TrainedModelChecker
 from comments.detectors import (
     SHIPPED,
@@ -151,7 +152,7 @@ class RetrainTests(BaseTestCase):
 class RollbackTests(BaseTestCase):
     def make_version(self, name, activated_days_ago=None):
         return DetectorVersion.objects.create(
-            version=name, archive=b"", manifest={},
+            version=name, archive=b"", manifest={"feature_version": FEATURE_VERSION},
             activated_at=None if activated_days_ago is None else timezone.now() - timedelta(days=activated_days_ago),
         )
 
@@ -172,6 +173,28 @@ class RollbackTests(BaseTestCase):
         with self.assertRaisesMessage(CommandError, "the shipped artefacts are already live; there is nothing to roll back"):
             call_command("rollback_detectors", stdout=io.StringIO())
 
+    def test_a_version_of_older_features_cannot_be_made_live(self):
+        self.make_version("v1", activated_days_ago=10)
+        DetectorVersion.objects.filter(version="v1").update(manifest={"feature_version": FEATURE_VERSION - 1})
+        with self.assertRaisesMessage(
+            CommandError,
+            f"Detector version v1 cannot be made live: it was trained with feature version {FEATURE_VERSION - 1} "
+            f"and this code extracts version {FEATURE_VERSION}; train a new version",
+        ):
+            call_command("rollback_detectors", "v1", stdout=io.StringIO())
+        self.assertFalse(DetectorVersion.objects.filter(is_active=True).exists())
+
+    @override_settings(DETECTOR_VERSION_RECHECK_SECONDS=0)
+    def test_workers_score_with_shipped_artefacts_when_the_live_version_predates_an_upgrade(self):
+        # Live before the code changed its features: ignored, not a crash.
+        self.make_version("v1", activated_days_ago=10)
+        DetectorVersion.objects.filter(version="v1").update(
+            is_active=True, manifest={"feature_version": FEATURE_VERSION - 1}
+        )
+        with self.assertLogs("comments.detectors", "WARNING") as logs:
+            self.assertEqual(active_artifacts_dir(), shipped_artifacts_dir())
+        self.assertIn("active detector version v1 ignored", logs.output[0])
+
     def test_versions_command_lists_them(self):
         self.make_version("v1")
         out = io.StringIO()
@@ -184,7 +207,7 @@ class DetectorVersionAdminTests(BaseTestCase):
     def test_superuser_makes_a_version_live_in_the_admin(self):
         from django.contrib.auth import get_user_model
 
-        row = DetectorVersion.objects.create(version="v7", archive=b"", manifest={},
+        row = DetectorVersion.objects.create(version="v7", archive=b"", manifest={"feature_version": FEATURE_VERSION},
                                              evaluation={"notes": ["spam: AUC live 0.9, new 0.91", "promoted"]})
         self.client.force_login(get_user_model().objects.create_superuser("root", password="pw"))
         page = self.client.get("/admin/comments/detectorversion/")
@@ -195,6 +218,17 @@ class DetectorVersionAdminTests(BaseTestCase):
         )
         self.assertContains(response, "Detectors now live: v7.")
         self.assertTrue(DetectorVersion.objects.get(pk=row.pk).is_active)
+
+    def test_admin_refuses_a_version_of_older_features(self):
+        from django.contrib.auth import get_user_model
+
+        row = DetectorVersion.objects.create(version="v6", archive=b"", manifest={"feature_version": 0})
+        self.client.force_login(get_user_model().objects.create_superuser("root", password="pw"))
+        response = self.client.post(
+            "/admin/comments/detectorversion/", {"action": "make_live", "_selected_action": [row.pk]}, follow=True
+        )
+        self.assertContains(response, "Detector version v6 cannot be made live")
+        self.assertFalse(DetectorVersion.objects.get(pk=row.pk).is_active)
 
     def test_editors_cannot_see_versions(self):
         self.client.force_login(self.editor)
