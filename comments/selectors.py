@@ -1,15 +1,17 @@
 """Reads of comments.
 
 The rule for what the public may see is written once, in
-``comment_list_public``: approved, on a published article. The article page,
-the API and everything else that shows comments to readers call it.
+``comment_list_public``: approved, on a published article, and for a reply,
+under a comment that is itself approved (threads are one level deep; a reply
+whose comment was taken down goes with it). The article page, the API, the
+counts and everything else that shows comments to readers call it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from articles.models import Article
@@ -18,6 +20,7 @@ from comments.models import Comment, CommentStatus, ModerationEvent
 
 def comment_list_public(*, article: Article | None = None) -> QuerySet[Comment]:
     qs = Comment.objects.filter(
+        Q(parent__isnull=True) | Q(parent__status=CommentStatus.APPROVED),
         status=CommentStatus.APPROVED,
         article__is_published=True,
         article__published_at__lte=timezone.now(),

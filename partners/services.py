@@ -112,6 +112,13 @@ def api_after_transition(*, comment: Comment, from_status: str, to_status: str) 
     event = webhook_event_for(from_status=from_status, to_status=to_status)
     if event is not None:
         webhook_deliveries_create(comment=comment, event=event)
+    # A reply is public only under a public comment (comments.selectors):
+    # when a comment leaves or rejoins the public list, so do its approved
+    # replies, and partners mirroring the list hear of each.
+    if comment.parent_id is None and S.APPROVED in (from_status, to_status) and from_status != to_status:
+        reply_event = WebhookEvent.APPROVED if to_status == S.APPROVED else WebhookEvent.REMOVED
+        for reply in comment.replies.filter(status=S.APPROVED).order_by("id"):
+            webhook_deliveries_create(comment=reply, event=reply_event)
 
 
 def webhook_payload(*, comment: Comment, event: str) -> dict:

@@ -205,6 +205,20 @@ class CommentReplyApiTests(BaseTestCase):
         self.assertEqual(response.status_code, 202)
         self.assertEqual(Comment.objects.get(pk=response.json()["id"]).parent, parent)
 
+    def test_replies_leave_the_api_and_the_counts_with_their_comment(self):
+        from comments.services import comment_reject
+
+        parent = make_comment(self.article, status=S.APPROVED, body="Top")
+        reply = make_comment(self.article, status=S.APPROVED, body="Reply", parent=parent)
+        ids = [c["id"] for c in APIClient().get(LIST_URL).json()["results"]]
+        self.assertEqual(sorted(ids), sorted([parent.pk, reply.pk]))
+        with self.captureOnCommitCallbacks(execute=True):  # the cache is retired on commit
+            comment_reject(comment=parent, actor=self.editor, reason_code="toxic")
+        self.assertEqual(APIClient().get(LIST_URL).json()["results"], [])
+        self.assertEqual(APIClient().get(f"/api/comments/{reply.pk}/").status_code, 404)
+        counts = APIClient().get("/api/comment-counts/", {"articles": self.article.slug}).json()
+        self.assertEqual(counts, {self.article.slug: 0})
+
     def test_reply_to_unpublished_comment_is_422(self):
         hidden = make_comment(self.article, status=S.REVIEW)
         response = APIClient().post(

@@ -69,6 +69,24 @@ class WebhookDeliveryTests(BaseTestCase):
         )
         self.assertTrue(callbacks)  # sent after commit, not before
 
+    def test_approved_replies_leave_and_rejoin_with_their_comment(self):
+        self.endpoint("http://127.0.0.1:9/a")
+        parent = make_comment(self.article, status=S.APPROVED, body="Top")
+        reply = make_comment(self.article, status=S.APPROVED, body="Reply", parent=parent)
+        make_comment(self.article, status=S.REVIEW, body="Held reply", parent=parent)
+        with self.captureOnCommitCallbacks():
+            comment_reject(comment=parent, actor=self.editor, reason_code="toxic")
+            comment_approve(comment=parent, actor=self.editor)
+        self.assertEqual(
+            list(WebhookDelivery.objects.order_by("id").values_list("comment_id", "event")),
+            [
+                (parent.pk, "comment.rejected"),
+                (reply.pk, "comment.removed"),
+                (parent.pk, "comment.approved"),
+                (reply.pk, "comment.approved"),
+            ],
+        )
+
     def test_signed_post_with_payload_and_logged_attempt(self):
         with FakeWebhookServer(statuses=[204]) as server:
             endpoint = self.endpoint(server.url)
@@ -143,7 +161,7 @@ class WebhookDeliveryTests(BaseTestCase):
         with FakeWebhookServer(delay=30) as server:
             for i in range(5):
                 self.endpoint(server.url)
-            with self.captureOnCommitCallbacks(execute=True), self.assertNumQueries(8):
+            with self.captureOnCommitCallbacks(execute=True), self.assertNumQueries(9):  # 9th: its approved replies
                 comment_approve(comment=self.comment, actor=self.editor)
             self.assertEqual(server.requests, [])
         self.assertEqual(WebhookDelivery.objects.filter(status="pending", attempts=0).count(), 5)
