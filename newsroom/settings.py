@@ -262,6 +262,12 @@ CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {
     "task": "partners.sweep_webhook_deliveries",
     "schedule": envint("WEBHOOK_SWEEP_INTERVAL", 60),
 }
+# Idempotency-Keys of API submissions are remembered this long, then purged hourly.
+IDEMPOTENCY_KEY_TTL_HOURS = envint("IDEMPOTENCY_KEY_TTL_HOURS", 24)
+CELERY_BEAT_SCHEDULE["purge-idempotency-records"] = {
+    "task": "partners.purge_idempotency_records",
+    "schedule": 3600,
+}
 # Serves /bench/ping (a trivial view) for bench/api.py.
 NEWSROOM_BENCH = envbool("NEWSROOM_BENCH", False)
 

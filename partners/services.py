@@ -283,6 +283,16 @@ def _request_hash(data: dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
+def idempotency_records_purge(*, now=None) -> int:
+    """Forget Idempotency-Keys older than IDEMPOTENCY_KEY_TTL_HOURS (a retry
+    comes within minutes; the table would otherwise grow for ever).
+    Returns how many were deleted."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 def comment_create_idempotent(
     *, article: Article, data: dict, client: str, idempotency_key: str, create
 ) -> tuple[Comment, bool]:

@@ -44,6 +44,20 @@ class IdempotencyKeyTests(BaseTestCase):
         )
         self.assertEqual(Comment.objects.count(), 1)
 
+    def test_keys_are_forgotten_after_their_ttl(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from partners.services import idempotency_records_purge
+
+        self.post({**PAYLOAD, "body": "An older submission."}, key="old")
+        self.post({**PAYLOAD, "body": "A newer submission."}, key="new")
+        IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
+        self.assertEqual(idempotency_records_purge(), 1)
+        self.assertEqual(list(IdempotencyRecord.objects.values_list("key", flat=True)), ["new"])
+        self.assertEqual(Comment.objects.count(), 2)  # the comments stay
+
     def test_keys_are_per_client(self):
         _, raw = api_key_create(name="App", can_submit=True)
         self.post()
