@@ -150,6 +150,15 @@ def clean(text: str) -> str:
     return text.replace("’", "'").replace("‘", "'")
 
 
+def unleet(word: str) -> str:
+    """``word`` with leetspeak digits and symbols read as letters ("k1ll" ->
+    "kill"), when that leaves only letters; else ``word`` unchanged."""
+    if word.isalpha():
+        return word
+    candidate = word.translate(_LEET)
+    return candidate if candidate.replace("'", "").isalpha() else word
+
+
 def _match_root(candidate: str) -> str | None:
     """Match a masked candidate (``*`` = any letter) against the roots."""
     for root in _ROOTS_BY_LEN.get(len(candidate), ()):

@@ -31,6 +31,7 @@ DEFAULT_CHECKERS = [
     "comments.classifiers.links.LinkChecker",
     "comments.classifiers.lures.LureChecker",
     "comments.classifiers.shouting.ShoutingChecker",
+    "comments.classifiers.threats.ThreatChecker",
     "comments.classifiers.terms.TermChecker",
     "comments.classifiers.formsignals.FormSignalsChecker",
     "comments.classifiers.duplicate.DuplicateChecker",

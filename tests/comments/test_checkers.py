@@ -7,6 +7,7 @@ from comments.classifiers.pipeline import combine, run_checks
 from comments.classifiers.shouting import ShoutingChecker
 from comments.classifiers.terms import TermChecker
 from comments.classifiers.text import fingerprint, normalise
+from comments.classifiers.threats import ThreatChecker
 from comments.models import CommentStatus
 from comments.services import comment_check
 from tests.base import BaseTestCase, make_comment
@@ -56,6 +57,40 @@ class ShoutingCheckerTests(SimpleTestCase):
     def test_repeated_characters(self):
         result = ShoutingChecker().check(sample("soooooo wrong!!!!!!"))
         self.assertEqual(result.reasons[0].spans, ("oooooo", "!!!!!!"))
+
+
+class ThreatCheckerTests(SimpleTestCase):
+    def test_threats_hold_with_the_words_that_matched(self):
+        cases = {
+            "I know where you live, Councillor.": ("I", "know", "where", "you", "live"),
+            "Hope you get hit by a bus tomorrow.": ("Hope", "you", "get", "hit", "by", "a", "bus"),
+            "Someone should pay him a visit.": ("Someone", "should", "pay", "him", "a", "visit"),
+            "ill cut ur throat u little rat": ("ill", "cut", "ur"),
+            "I'll k1ll y0u": ("I'll", "k1ll", "y0u"),
+            "The columnist should be hunted down and shot.": ("should", "be", "hunted", "down", "and", "shot"),
+            "Go hang yourself.": ("hang", "yourself"),
+            "kys": ("kys",),
+        }
+        for body, words in cases.items():
+            with self.subTest(body=body):
+                result = ThreatChecker().check(sample(body))
+                self.assertEqual(result.toxicity, 0.9)
+                self.assertEqual(result.spam, 0.0)
+                self.assertEqual(result.reasons[0].head, "toxicity")
+                self.assertEqual(result.reasons[0].spans, words)
+
+    def test_sport_idiom_and_crime_reporting_are_not_threats(self):
+        for body in (
+            "We'll kill them on Saturday if the midfield turns up.",
+            "That joke killed me.",
+            "The gunman shot three people before police arrived.",
+            "Calls for the death penalty grew after the verdict.",
+            "I hope the victims' families find some peace.",
+            "Ministers should be held to account for this shambles.",
+            "You should be ashamed of this article.",
+        ):
+            with self.subTest(body=body):
+                self.assertEqual(ThreatChecker().check(sample(body)), CheckResult())
 
 
 class TermCheckerTests(TestCase):
