@@ -12,7 +12,7 @@ The database first gets 20,000 earlier comments spread over the past week, as
 a busy site has them. Then:
 
 * `run_checks`: every local checker on one comment (links, lures,
-  shouting, terms, form signals, near-duplicates and posting rate against the
+  shouting, threats, terms, form signals, near-duplicates and posting rate against the
   database, the trained models), median / p99;
 * `comment_check`: the service the Celery task calls (claim by conditional
   update, the checks, storing scores and reasons, the event), median / p99;
