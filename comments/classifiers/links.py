@@ -30,7 +30,11 @@ OBFUSCATED = re.compile(
 
 def domain_of(link: str) -> str:
     target = link if "://" in link else "http://" + link
-    host = (urlsplit(target).hostname or "").lower().rstrip(".")
+    try:
+        host = urlsplit(target).hostname or ""
+    except ValueError:  # "http://x.win]best", "http://[x": not a valid IPv6 literal; read it as text
+        host = re.match(r"[^/?#:@\[\]\s]*", target.split("://", 1)[1].lstrip("[")).group(0)
+    host = host.lower().rstrip(".")
     return host[4:] if host.startswith("www.") else host
 
 

@@ -30,7 +30,7 @@ class LinkCheckerTests(TestCase):
         self.assertEqual(LinkChecker().check(sample("NATO's deterrent is credible.")), CheckResult())
 
     def test_counts_links_and_bare_domains(self):
-        one = LinkChecker().check(sample("Source: https://www.reuters.com/world/"))
+        one = LinkChecker().check(sample("Source: https://www.localpaper.example/world/"))
         self.assertEqual(one.spam, 0.3)
         self.assertEqual(one.reasons[0].message, "1 link")
         three = LinkChecker().check(sample("http://a.example.com www.b.example.org c-site.ru"))

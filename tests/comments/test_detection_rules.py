@@ -39,10 +39,38 @@ class DomainRuleTests(ListsTestCase):
         self.assertEqual(result.reasons[0].spans, ("shop.cheap-pills.example",))
 
     def test_allowed_domain_does_not_count(self):
-        DomainRule.objects.create(domain="reuters.com", action="allow")
+        DomainRule.objects.create(domain="localpaper.example", action="allow")
         lists_changed()
-        self.assertEqual(LinkChecker().check(sample("Source: https://www.reuters.com/world/x")), CheckResult())
-        self.assertEqual(LinkChecker().check(sample("https://reuters.com.evil.example/")).spam, 0.3)
+        self.assertEqual(LinkChecker().check(sample("Source: https://www.localpaper.example/world/x")), CheckResult())
+        self.assertEqual(LinkChecker().check(sample("https://localpaper.example.evil.example/")).spam, 0.3)
+
+    def test_malformed_links_are_read_not_crashed_on(self):
+        DomainRule.objects.create(domain="casino-bonus.example", action="block")
+        lists_changed()
+        result = LinkChecker().check(sample("[url=http://casino-bonus.example]best casino[/url] http://[oops"))
+        self.assertEqual(result.spam, 0.95)
+        self.assertIn(("casino-bonus.example",), [r.spans for r in result.reasons])
+
+    def test_citing_a_well_known_source_is_not_spam(self):
+        # Seeded allow rules (migration 0046): the spam sets taught the model
+        # that any link is spam, and readers cite their sources.
+        from comments.classifiers.pipeline import run_checks
+
+        self.assertTrue(DomainRule.objects.filter(domain="apnews.com", action="allow").exists())
+        for body in (
+            "AP reported the same figures: https://apnews.com/article/election-results-2026",
+            "ONS data on this: https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration",
+            "WHO data on measles cases: https://www.who.int/news-room/fact-sheets/detail/measles",
+        ):
+            with self.subTest(body=body):
+                result = run_checks(sample(body), history=False)
+                self.assertLess(result.spam, 0.3)
+                self.assertFalse([r for r in result.reasons if r.head == "spam"])
+        # An unknown domain still counts, and an editor can block a seeded one.
+        self.assertGreaterEqual(LinkChecker().check(sample("see https://pills.example/buy")).spam, 0.3)
+        DomainRule.objects.filter(domain="apnews.com").update(action="block")
+        lists_changed()
+        self.assertEqual(LinkChecker().check(sample("https://apnews.com/x")).spam, 0.95)
 
 
 class EditorTermTests(ListsTestCase):
@@ -174,9 +202,9 @@ class AllowedLinksAndTheModelTests(ListsTestCase):
     def test_links_to_allowed_domains_do_not_count_for_the_model_either(self):
         from comments.classifiers.pipeline import run_checks
 
-        text = "This is covered in detail at https://www.dw.com/en/ukraine/t-60931789"
+        text = "This is covered in detail at https://www.kyivpost.com/post/12345"
         before = run_checks(sample(text), history=False)
-        DomainRule.objects.create(domain="dw.com", action="allow")
+        DomainRule.objects.create(domain="kyivpost.com", action="allow")
         lists_changed()
         after = run_checks(sample(text), history=False)
         self.assertGreater(before.spam, 0.5)

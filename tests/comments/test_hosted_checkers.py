@@ -234,7 +234,7 @@ class AkismetCheckerTests(FakeServiceTestCase):
     def test_unexpected_answer_holds_for_review_with_the_local_scores(self):
         self.fake.answer("/1.1/comment-check", "perhaps")
         comment = self.check(
-            make_comment(self.article, body="Source: https://www.reuters.com/world/")
+            make_comment(self.article, body="Source: https://www.localpaper.example/world/")
         )
         local = self.local_result(comment)
         self.assertGreater(local.spam, 0.0)
