@@ -119,6 +119,20 @@ def main(argv=None) -> int:
     metrics: dict = {"auc": {}, "perspective_auc": {}, "latency_ms": {}, "rss_mb": {}}
     rows = []
     pr_lines = []
+
+    def measure(head, ex, name):
+        """Score ``ex`` with ``head``: labels, probabilities, AUC, ms a text;
+        adds the precision/recall lines."""
+        y = np.array([e.label for e in ex])
+        t = time.perf_counter()
+        scores = checker.score_texts([e.text for e in ex])
+        ms = (time.perf_counter() - t) / len(y) * 1000
+        p = np.array([s[0] if head == "spam" else s[1] for s in scores])
+        for thr in THRESHOLDS:
+            prec, rec, rate = pr_at(y.tolist(), p.tolist(), thr)
+            pr_lines.append(f"{head:9} {name:26} {thr:5.2f} {prec:9.3f} {rec:7.3f} {rate:8.3f}")
+        return y, p, _auc(y, p), ms
+
     for head, names in D.TEST_SETS.items():
         for name in names:
             path = Path(args.datasets) / name / "test.csv"
@@ -126,12 +140,7 @@ def main(argv=None) -> int:
                 out(f"missing {path}, skipped")
                 continue
             ex = D.read_csv(path, source=f"{name}/test.csv")
-            y = np.array([e.label for e in ex])
-            t = time.perf_counter()
-            scores = checker.score_texts([e.text for e in ex])
-            dt = time.perf_counter() - t
-            p = np.array([s[0] if head == "spam" else s[1] for s in scores])
-            auc = _auc(y, p)
+            y, p, auc, ms = measure(head, ex, name)
             metrics["auc"][f"{head}/{name}"] = round(auc, 4)
             persp = ""
             if ex and ex[0].extra and "perspective_score" in ex[0].extra:
@@ -140,28 +149,14 @@ def main(argv=None) -> int:
                 persp = f"{pa:.4f}"
             target = TARGETS.get((head, name))
             status = "" if target is None else ("PASS" if auc >= target else f"MISS by {target - auc:.4f}")
-            rows.append((head, name, len(y), int(y.sum()), auc, persp, target, status, dt / len(y) * 1000))
-            for thr in THRESHOLDS:
-                prec, rec, rate = pr_at(y.tolist(), p.tolist(), thr)
-                pr_lines.append(f"{head:9} {name:26} {thr:5.2f} {prec:9.3f} {rec:7.3f} {rate:8.3f}")
-            if name == "kaggle_insults_impermium":
-                # other head on the same texts, for information
-                pass
+            rows.append((head, name, len(y), int(y.sum()), auc, persp, target, status, ms))
     # The project's own hand-written hold-out set (ships in the repository).
     holdout = D.load_holdout()
     for head in D.HEADS:
         ex = holdout[head]
-        y = np.array([e.label for e in ex])
-        t = time.perf_counter()
-        scores = checker.score_texts([e.text for e in ex])
-        dt = time.perf_counter() - t
-        p = np.array([s[0] if head == "spam" else s[1] for s in scores])
-        auc = _auc(y, p)
+        y, p, auc, ms = measure(head, ex, "holdout.csv")
         metrics["auc"][f"{head}/holdout.csv"] = round(auc, 4)
-        rows.append((head, "holdout.csv (hand-written)", len(y), int(y.sum()), auc, "", None, "", dt / len(y) * 1000))
-        for thr in THRESHOLDS:
-            prec, rec, rate = pr_at(y.tolist(), p.tolist(), thr)
-            pr_lines.append(f"{head:9} {'holdout.csv':26} {thr:5.2f} {prec:9.3f} {rec:7.3f} {rate:8.3f}")
+        rows.append((head, "holdout.csv (hand-written)", len(y), int(y.sum()), auc, "", None, "", ms))
         if head == "toxicity":
             kinds = sorted({e.extra["kind"] for e in ex if e.label == 1})
             recall_by_kind = {}

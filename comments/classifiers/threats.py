@@ -58,7 +58,6 @@ PATTERNS = [
     ),
     re.compile(rf"\b{_PERSON}(?: all)? (?:deserves?|should|ought to|needs? to) (?:die|hang|burn|rot)\b"),
     re.compile(r"\b(?:deserves?|needs?|wants?) (?:a bullet|a knife|a kicking|a beating|putting down|his kneecaps doing|her kneecaps doing)\b"),
-    re.compile(r"\b(?:all|every one|each one|every last one|every single one)(?: of)?(?: \w+){0,3} should be (?:shot|hanged|killed|executed|gassed|burned|burnt)\b"),
     re.compile(r"\bkill (?:every|all|each)(?: last| single)?(?: one)?(?: of)? (?:them|those|the|these)\b"),
     # "someone should shoot him", "somebody needs to put her in the ground"
     re.compile(
