@@ -92,7 +92,7 @@ def _normalised(text: str) -> tuple[str, list[tuple[int, int, str]]]:
     for tok in F.tokenize(F.clean(text)):
         if not tok.is_word:
             continue
-        word = F.unleet(tok.norm.replace("’", "'"))
+        word = F.unleet(tok.norm)
         spans.append((pos, pos + len(word), tok.surface))
         parts.append(word)
         pos += len(word) + 1
