@@ -256,6 +256,9 @@ WEBHOOK_TIMEOUT = envint("WEBHOOK_TIMEOUT", 5)
 WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_BACKOFF = envfloat("WEBHOOK_RETRY_BACKOFF", 10.0)
 WEBHOOK_RETRY_BACKOFF_MAX = envfloat("WEBHOOK_RETRY_BACKOFF_MAX", 3600.0)
+# Webhooks go to public addresses only (no intranet, no metadata service);
+# on by default with DEBUG, for partners running on the same machine.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = envbool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", DEBUG)
 # A pending delivery this many seconds past its due time is re-enqueued.
 WEBHOOK_SWEEP_GRACE = envint("WEBHOOK_SWEEP_GRACE", 300)
 CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {

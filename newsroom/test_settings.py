@@ -25,3 +25,5 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {  # noqa: F405
 CELERY_TASK_DEFAULT_QUEUE = f"{_name}-test"
 # Editors' list changes take effect at once in tests.
 COMMENT_LISTS_RECHECK_SECONDS = 0
+# The fake partner servers of the webhook tests listen on 127.0.0.1.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True

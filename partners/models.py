@@ -71,6 +71,15 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.url})"
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from partners.addresses import webhook_url_problem
+
+        problem = webhook_url_problem(self.url) if self.url else None
+        if problem:
+            raise ValidationError({"url": problem})
+
     def wants(self, event: str) -> bool:
         return {
             WebhookEvent.APPROVED: self.on_approved,

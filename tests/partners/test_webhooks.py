@@ -4,6 +4,7 @@ and that moderation never waits for an endpoint."""
 
 import pytest
 from django.test import Client
+from django.test import override_settings
 from django.urls import reverse
 
 from comments.models import CommentStatus
@@ -154,6 +155,33 @@ class WebhookDeliveryTests(BaseTestCase):
         attempt = WebhookAttempt.objects.get()
         self.assertIsNone(attempt.status_code)
         self.assertIn("Connection refused", attempt.error)
+
+    @override_settings(WEBHOOK_ALLOW_PRIVATE_ADDRESSES=False)
+    def test_private_addresses_are_refused_when_saved_and_when_sent(self):
+        from django.core.exceptions import ValidationError
+
+        for url, message in (
+            ("http://127.0.0.1:9/hook", "127.0.0.1, which is not a public address"),
+            ("http://10.1.2.3/hook", "10.1.2.3, which is not a public address"),
+            ("http://169.254.169.254/latest/meta-data/", "169.254.169.254, which is not a public address"),
+            ("http://[::1]/hook", "::1, which is not a public address"),
+            ("ftp://93.184.216.34/hook", "Use an http:// or https:// URL."),
+        ):
+            with self.subTest(url=url), self.assertRaisesMessage(ValidationError, message):
+                WebhookEndpoint(name="P", url=url).full_clean()
+        WebhookEndpoint(name="P", url="https://93.184.216.34/hook").full_clean()  # a public address
+        # An endpoint saved while allowed (or whose name now resolves
+        # inside) is not contacted.
+        with FakeWebhookServer() as server:
+            endpoint = self.endpoint(server.url)
+            with self.captureOnCommitCallbacks():
+                comment_approve(comment=self.comment, actor=self.editor)
+            delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+            webhook_delivery_attempt(delivery_id=delivery.pk)
+            self.assertEqual(server.requests, [])
+        attempt = WebhookAttempt.objects.get(delivery=delivery)
+        self.assertIsNone(attempt.status_code)
+        self.assertIn("Not sent: 127.0.0.1 resolves to 127.0.0.1, which is not a public address", attempt.error)
 
     def test_slow_endpoint_never_slows_moderation(self):
         """Approving only writes delivery rows and enqueues after commit:
