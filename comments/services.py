@@ -424,8 +424,9 @@ def _akismet_feedback_kind(*, comment: Comment, from_status: str, to_status: str
 
     Only editors' decisions teach Akismet: an approval of a comment the
     checks held as suspect (routed to spam, flagged, or a spam score at or
-    above the low threshold) is ham; marking spam, or rejecting with the
-    reason "spam", is spam.
+    above the low threshold), or that an editor had called spam before (an
+    undone or reversed decision: Akismet was told "spam"), is ham; marking
+    spam, or rejecting with the reason "spam", is spam.
     """
     if to_status == S.APPROVED:
         spam_low, _spam_high = comment.article.thresholds("spam")
@@ -433,6 +434,7 @@ def _akismet_feedback_kind(*, comment: Comment, from_status: str, to_status: str
             from_status == S.SPAM
             or comment.flagged
             or (comment.spam_score or 0.0) >= spam_low
+            or comment.events.filter(actor__isnull=False, reason_code=DecisionReason.SPAM).exists()
         )
         return "ham" if suspect else ""
     if to_status not in (S.SPAM, S.REJECTED):

@@ -347,6 +347,15 @@ class AkismetFeedbackTests(FakeServiceTestCase):
         self.decide(comment_mark_spam, comment=second)
         self.assertEqual(self.fake.paths(), ["/1.1/submit-spam", "/1.1/submit-spam"])
 
+    def test_approving_after_an_editor_called_it_spam_corrects_akismet(self):
+        # Rejected as spam by mistake, then approved: Akismet hears both,
+        # in order, so its last word on the comment is the editor's.
+        comment = make_comment(self.article, status=CommentStatus.REVIEW, spam_score=0.1)
+        self.decide(comment_reject, comment=comment, reason_code=DecisionReason.SPAM)
+        comment.refresh_from_db()
+        self.decide(comment_approve, comment=comment)
+        self.assertEqual(self.fake.paths(), ["/1.1/submit-spam", "/1.1/submit-ham"])
+
     def test_rejecting_for_another_reason_sends_nothing(self):
         comment = make_comment(self.article, status=CommentStatus.REVIEW)
         self.decide(comment_reject, comment=comment, reason_code=DecisionReason.OFF_TOPIC)
