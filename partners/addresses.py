@@ -5,22 +5,47 @@ newsroom's network; without this check it could point at the database, the
 cloud metadata service or an intranet page (server-side request forgery).
 ``WEBHOOK_ALLOW_PRIVATE_ADDRESSES`` (on in development and tests, off in
 production) lets partners on the same network through.
+
+The URL is checked when it is saved (``webhook_url_problem``, for the
+admin's form) and again when a delivery connects: ``opener`` resolves the
+host once, refuses it if any address is not public, and connects to the
+address it checked, so a DNS answer that changes in between (rebinding)
+cannot send the request inside. TLS still verifies the certificate against
+the host name.
 """
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import socket
+import urllib.request
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
 
-def webhook_url_problem(url: str) -> str | None:
-    """Why a webhook may not be sent to ``url``, or None.
+class UnsafeAddress(OSError):
+    """The host resolves to an address webhooks may not be sent to."""
 
-    Resolves the host name: every address it has must be public (checked
-    again before each delivery, as DNS answers change)."""
+
+def _resolve(host: str, port: int) -> list[tuple]:
+    """getaddrinfo for a TCP connection; raises UnsafeAddress when any
+    address is not public (unless private addresses are allowed)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+            if not address.is_global:
+                raise UnsafeAddress(
+                    f"{host} resolves to {address}, which is not a public address; "
+                    "webhooks are only sent to public addresses (WEBHOOK_ALLOW_PRIVATE_ADDRESSES)."
+                )
+    return infos
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """Why a webhook may not be sent to ``url``, or None."""
     try:
         parts = urlsplit(url)
         host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
@@ -28,17 +53,56 @@ def webhook_url_problem(url: str) -> str | None:
         return "This is not a valid URL."
     if parts.scheme not in ("http", "https") or not host:
         return "Use an http:// or https:// URL."
-    if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
-        return None
     try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+        _resolve(host, port)
+    except UnsafeAddress as exc:
+        return str(exc)
     except (socket.gaierror, UnicodeError):
         return f"The host {host} could not be resolved."
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-        if not address.is_global:
-            return (
-                f"{host} resolves to {address}, which is not a public address; "
-                "webhooks are only sent to public addresses (WEBHOOK_ALLOW_PRIVATE_ADDRESSES)."
-            )
     return None
+
+
+def _create_checked_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None):
+    """socket.create_connection, but only to addresses ``_resolve`` allowed."""
+    host, port = address
+    error: OSError | None = None
+    for family, socktype, proto, _name, sockaddr in _resolve(host, port):
+        sock = socket.socket(family, socktype, proto)
+        try:
+            if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            error = exc
+            sock.close()
+    raise error or OSError(f"could not connect to {host}")
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _create_checked_connection
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _create_checked_connection
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_CheckedHTTPConnection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_CheckedHTTPSConnection, req, context=self._context)
+
+
+def opener(*handlers) -> urllib.request.OpenerDirector:
+    """A urllib opener whose connections go to checked addresses only."""
+    return urllib.request.build_opener(_CheckedHTTPHandler, _CheckedHTTPSHandler, *handlers)

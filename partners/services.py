@@ -36,7 +36,7 @@ from django.utils import timezone
 from articles.models import Article
 from comments.models import Comment, CommentStatus
 from comments.public_cache import article_cache_bump
-from partners.addresses import webhook_url_problem
+from partners import addresses
 from partners.models import (
     ApiKey,
     DeliveryStatus,
@@ -203,7 +203,7 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+_opener = addresses.opener(_NoRedirects)
 
 
 @dataclass
@@ -243,17 +243,18 @@ def webhook_delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
     started = timezone.now()
     t0 = time.monotonic()
     status_code, error = None, ""
-    refused = webhook_url_problem(endpoint.url)  # again: DNS answers change
-    if refused:
-        error = f"Not sent: {refused}"[:500]
-    else:
-        try:
-            with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT) as response:
-                status_code = response.status
-        except urllib.error.HTTPError as exc:
-            status_code, error = exc.code, f"HTTP {exc.code}"
-        except Exception as exc:  # timeouts, refused connections, DNS, TLS
-            error = f"{type(exc).__name__}: {exc}"[:500]
+    try:
+        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT) as response:
+            status_code = response.status
+    except urllib.error.HTTPError as exc:
+        status_code, error = exc.code, f"HTTP {exc.code}"
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, addresses.UnsafeAddress):  # nothing was sent
+            error = f"Not sent: {exc.reason}"[:500]
+        else:
+            error = f"URLError: {exc.reason}"[:500]
+    except Exception as exc:  # timeouts, refused connections, DNS, TLS
+        error = f"{type(exc).__name__}: {exc}"[:500]
     duration_ms = int((time.monotonic() - t0) * 1000)
     number = delivery.attempts + 1
     succeeded = status_code is not None and 200 <= status_code < 300
