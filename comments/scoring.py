@@ -38,6 +38,23 @@ def read_csv(raw: bytes, *, required: tuple[str, ...] = ("text",)) -> tuple[list
     return columns, rows
 
 
+def database_problem() -> str | None:
+    """Why the checks cannot read the lists and versions they need from the
+    database (not migrated, unreachable), or None."""
+    from django.db import DatabaseError, transaction
+
+    from comments.models import DetectorVersion, DomainRule, Term
+
+    try:
+        with transaction.atomic():  # a failed query must not poison the caller's transaction
+            for model in (DomainRule, Term, DetectorVersion):
+                model.objects.exists()
+    except DatabaseError as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"the database is not ready ({first_line}); run manage.py migrate"
+    return None
+
+
 def score_text(text: str) -> tuple[float, float]:
     result = run_checks(CommentSample(body=text or ""), history=False)
     return result.spam, result.toxicity

@@ -54,6 +54,21 @@ class ScoreCommentsCommandTests(TestCase):
             self.run_command(str(self.tmp / "nope.csv"))
 
 
+class UnmigratedDatabaseTests(TestCase):
+    def test_commands_say_to_migrate_instead_of_a_traceback(self):
+        from django.db import connection
+
+        path = write(Path(tempfile.mkdtemp()), "in.csv", b"text,label\nhello,0\n")
+        # PostgreSQL DDL is transactional: the test's rollback brings it back.
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE comments_domainrule")
+        for command in ("score_comments", "evaluate_detectors"):
+            with self.subTest(command=command), self.assertRaisesMessage(
+                CommandError, "the database is not ready (relation \"comments_domainrule\" does not exist"
+            ):
+                call_command(command, path, stdout=io.StringIO())
+
+
 class EvaluateDetectorsCommandTests(TestCase):
     def test_prints_auc_precision_recall_confusion(self):
         tmp = Path(tempfile.mkdtemp())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from comments.scoring import ScoringInputError, read_csv, score_text
+from comments.scoring import ScoringInputError, database_problem, read_csv, score_text
 
 
 class Command(BaseCommand):
@@ -20,6 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("file", help="CSV file with a `text` column; - for stdin")
 
     def handle(self, *args, file, **options):
+        problem = database_problem()
+        if problem:
+            raise CommandError(problem)
         raw = sys.stdin.buffer.read() if file == "-" else _read(file)
         try:
             columns, rows = read_csv(raw)
