@@ -118,7 +118,8 @@ def test_bulk_spam_by_keyboard_then_the_next_cards_load(live_server, page, setti
     page.locator("#desk-toast", has_text="Marked as spam 2 comments.").wait_for()
     # The page fetched the next cards and focused the first of them.
     page.locator(f"#card-{fourth.pk}").wait_for()
-    assert page.evaluate("document.activeElement.dataset.id") == str(third.pk)
+    # Focus moves once the fetched cards are in place; wait for it (fails on timeout).
+    page.wait_for_function(f"document.activeElement && document.activeElement.dataset.id === '{third.pk}'")
     page.screenshot(path=str(artifacts_dir / "desk-after-bulk-spam.png"))
     assert set(Comment.objects.filter(status=S.SPAM).values_list("pk", flat=True)) == {first.pk, second.pk}
     # Editors may ban from the card (the permission survives the flush).
