@@ -112,22 +112,18 @@ def api_after_transition(*, comment: Comment, from_status: str, to_status: str) 
         transaction.on_commit(lambda: article_cache_bump(article_id=article_id))
     event = webhook_event_for(from_status=from_status, to_status=to_status)
     if event is not None:
-        webhook_deliveries_create(comment=comment, event=event)
+        webhook_deliveries_create(comments=[comment], event=event)
     # A reply is public only under a public comment (comments.selectors):
     # when a comment leaves or rejoins the public list, so do its approved
     # replies, and partners mirroring the list hear of each.
     if comment.parent_id is None and S.APPROVED in (from_status, to_status) and from_status != to_status:
         reply_event = WebhookEvent.APPROVED if to_status == S.APPROVED else WebhookEvent.REMOVED
-        for reply in comment.replies.filter(status=S.APPROVED).order_by("id"):
-            webhook_deliveries_create(comment=reply, event=reply_event)
+        replies = list(comment.replies.filter(status=S.APPROVED).order_by("id"))
+        webhook_deliveries_create(comments=replies, event=reply_event)
 
 
-def webhook_payload(*, comment: Comment, event: str) -> dict:
-    data = {
-        "id": comment.pk,
-        "article": Article.objects.values_list("slug", flat=True).get(pk=comment.article_id),
-        "status": comment.status,
-    }
+def webhook_payload(*, comment: Comment, event: str, article_slug: str) -> dict:
+    data = {"id": comment.pk, "article": article_slug, "status": comment.status}
     if event == WebhookEvent.APPROVED:
         data.update(
             parent=comment.parent_id,
@@ -139,15 +135,22 @@ def webhook_payload(*, comment: Comment, event: str) -> dict:
     return {"event": event, "occurred_at": timezone.now().isoformat(), "data": data}
 
 
-def webhook_deliveries_create(*, comment: Comment, event: str) -> list[WebhookDelivery]:
-    """One delivery per subscribed endpoint, sent once the change commits."""
+def webhook_deliveries_create(*, comments: list[Comment], event: str) -> list[WebhookDelivery]:
+    """One delivery per subscribed endpoint and comment, sent once the change
+    commits; three queries however many comments (a comment's replies)."""
+    if not comments:
+        return []
     endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True) if e.wants(event)]
     if not endpoints:
         return []
-    payload = webhook_payload(comment=comment, event=event)
+    slugs = dict(Article.objects.filter(pk__in={c.article_id for c in comments}).values_list("pk", "slug"))
     deliveries = WebhookDelivery.objects.bulk_create(
         [
-            WebhookDelivery(endpoint=e, event=event, comment_id=comment.pk, payload=payload)
+            WebhookDelivery(
+                endpoint=e, event=event, comment_id=c.pk,
+                payload=webhook_payload(comment=c, event=event, article_slug=slugs[c.article_id]),
+            )
+            for c in comments
             for e in endpoints
         ]
     )

@@ -75,6 +75,7 @@ class WebhookDeliveryTests(BaseTestCase):
         parent = make_comment(self.article, status=S.APPROVED, body="Top")
         reply = make_comment(self.article, status=S.APPROVED, body="Reply", parent=parent)
         make_comment(self.article, status=S.REVIEW, body="Held reply", parent=parent)
+        second = make_comment(self.article, status=S.APPROVED, body="Another reply", parent=parent)
         with self.captureOnCommitCallbacks():
             comment_reject(comment=parent, actor=self.editor, reason_code="toxic")
             comment_approve(comment=parent, actor=self.editor)
@@ -83,8 +84,10 @@ class WebhookDeliveryTests(BaseTestCase):
             [
                 (parent.pk, "comment.rejected"),
                 (reply.pk, "comment.removed"),
+                (second.pk, "comment.removed"),
                 (parent.pk, "comment.approved"),
                 (reply.pk, "comment.approved"),
+                (second.pk, "comment.approved"),
             ],
         )
 
