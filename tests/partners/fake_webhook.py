@@ -2,6 +2,8 @@
 
 It records every request, checks its signature the way docs/api.md tells
 partners to, and answers with scripted status codes (and optional delays).
+With ``tls=(certfile, keyfile)`` it speaks HTTPS as ``https://localhost``;
+``self_signed_cert`` makes such a pair with the openssl command.
 """
 
 from __future__ import annotations
@@ -9,9 +11,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+
+def self_signed_cert(directory: Path, name: str) -> tuple[str, str]:
+    """A one-day self-signed certificate for the DNS name ``name`` (its own CA)."""
+    cert, key = directory / f"{name}.crt", directory / f"{name}.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", f"/CN={name}",
+         "-addext", f"subjectAltName=DNS:{name}"],
+        check=True, capture_output=True,
+    )
+    return str(cert), str(key)
 
 
 def verify_signature(*, secret: str, headers, body: bytes, tolerance: int = 300) -> bool:
@@ -26,7 +43,7 @@ def verify_signature(*, secret: str, headers, body: bytes, tolerance: int = 300)
 
 
 class FakeWebhookServer:
-    def __init__(self, *, secret: str = "", statuses=(200,), delay: float = 0.0):
+    def __init__(self, *, secret: str = "", statuses=(200,), delay: float = 0.0, tls: tuple[str, str] | None = None):
         self.secret = secret
         self.statuses = list(statuses)
         self.delay = delay
@@ -70,11 +87,22 @@ class FakeWebhookServer:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.tls = tls
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            # Handshake in the handler's thread, so a client that refuses the
+            # certificate cannot block the accept loop.
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True, do_handshake_on_connect=False)
+            self.server.handle_error = lambda request, address: None  # a refused handshake
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/newsroom"
+        port = self.server.server_address[1]
+        if self.tls:
+            return f"https://localhost:{port}/hooks/newsroom"
+        return f"http://127.0.0.1:{port}/hooks/newsroom"
 
     def __enter__(self):
         self.thread.start()

@@ -10,7 +10,11 @@ from django.urls import reverse
 from comments.models import CommentStatus
 from comments.services import comment_approve, comment_mark_spam, comment_reject
 from partners.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+import os
+import shutil
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 from unittest import mock
 
 from django.utils import timezone
@@ -18,7 +22,7 @@ from django.utils import timezone
 from partners.services import webhook_delivery_attempt, webhook_event_for, webhook_sweep_stuck
 from tests.base import SEED_SLUG, BaseTestCase, ensure_editors_group, make_comment, make_editor, seed_article
 from tests.conftest import wait_for
-from tests.partners.fake_webhook import FakeWebhookServer, verify_signature
+from tests.partners.fake_webhook import FakeWebhookServer, self_signed_cert, verify_signature
 
 S = CommentStatus
 
@@ -158,6 +162,45 @@ class WebhookDeliveryTests(BaseTestCase):
         attempt = WebhookAttempt.objects.get()
         self.assertIsNone(attempt.status_code)
         self.assertIn("Connection refused", attempt.error)
+
+    def test_https_is_sent_over_the_pinned_connection_and_checks_the_certificate(self):
+        """The connection that goes to the checked address still speaks TLS
+        and verifies the partner's certificate against the URL's host name."""
+        tmp = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, tmp)
+        localhost = self_signed_cert(tmp, "localhost")
+        elsewhere = self_signed_cert(tmp, "partner.example")
+
+        def attempt(server_cert, trusted_cert):
+            WebhookDelivery.objects.all().delete()
+            self.comment.status = S.REVIEW
+            self.comment.save(update_fields=["status"])
+            with mock.patch.dict(os.environ, {"SSL_CERT_FILE": trusted_cert}):
+                with FakeWebhookServer(statuses=[200], tls=server_cert) as server:
+                    endpoint = self.endpoint(server.url)
+                    server.secret = endpoint.secret
+                    with self.captureOnCommitCallbacks(execute=False):
+                        comment_approve(comment=self.comment, actor=self.editor)
+                    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+                    outcome = webhook_delivery_attempt(delivery_id=delivery.pk)
+            self.assertTrue(endpoint.url.startswith("https://localhost:"))
+            return outcome, server.requests, delivery.attempt_log.get()
+
+        outcome, requests, log = attempt(localhost, trusted_cert=localhost[0])
+        self.assertTrue(outcome.done)
+        self.assertEqual([r["signature_ok"] for r in requests], [True])
+        self.assertEqual((log.status_code, log.error), (200, ""))
+        for server_cert, trusted, why in (
+            (elsewhere, elsewhere[0], "Hostname mismatch"),  # a trusted certificate for another name
+            (localhost, elsewhere[0], "self-signed certificate"),  # nobody vouches for it
+        ):
+            with self.subTest(why=why):
+                outcome, requests, log = attempt(server_cert, trusted_cert=trusted)
+                self.assertFalse(outcome.done)
+                self.assertEqual(requests, [])
+                self.assertIsNone(log.status_code)
+                self.assertIn("certificate verify failed", log.error)
+                self.assertIn(why, log.error)
 
     @override_settings(WEBHOOK_ALLOW_PRIVATE_ADDRESSES=False)
     def test_private_addresses_are_refused_when_saved_and_when_sent(self):
