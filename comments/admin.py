@@ -27,10 +27,19 @@ def _score(value):
     return "–" if value is None else f"{value:.2f}"
 
 
+def _spans_note(reason: dict) -> str:
+    """" (idiot, moron)" after a reason, unless its message already quotes them all."""
+    spans = reason.get("spans") or []
+    message = reason.get("message", "").lower()
+    if not spans or all(span.lower() in message for span in spans):
+        return ""
+    return f" ({', '.join(spans)})"
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     list_display = (
-        "status", "flag", "article_link", "author_name", "excerpt",
+        "status_flag", "article_link", "author_name", "excerpt",
         "spam", "toxicity", "reason_list", "created_at",
     )
     list_display_links = ("excerpt",)
@@ -57,6 +66,9 @@ class CommentAdmin(admin.ModelAdmin):
     )
     change_form_template = "admin/comments/comment/change_form.html"
 
+    class Media:
+        css = {"all": ("comments/admin-comments.css",)}
+
     # Comments come from readers; editors decide, they do not write them.
     def has_add_permission(self, request):
         return False
@@ -64,11 +76,11 @@ class CommentAdmin(admin.ModelAdmin):
     def has_moderate_permission(self, request):
         return request.user.has_perm("comments.moderate_comment")
 
-    @admin.display(description="Flag", ordering="-flagged")
-    def flag(self, obj):
+    @admin.display(description="Status", ordering="status")
+    def status_flag(self, obj):
         if not obj.flagged:
-            return ""
-        return format_html('<strong style="color:#b00020">{}</strong>', "\u26a0 toxic")
+            return obj.get_status_display()
+        return format_html('{}<br><strong class="flag">\u26a0 Flagged toxic</strong>', obj.get_status_display())
 
     @admin.display(description="Article", ordering="article__headline")
     def article_link(self, obj):
@@ -88,12 +100,8 @@ class CommentAdmin(admin.ModelAdmin):
         if not obj.reasons:
             return "–"
         return format_html_join(
-            "", "<div>{}: {}{}</div>",
-            (
-                (r.get("head", ""), r.get("message", ""),
-                 f" ({', '.join(r['spans'])})" if r.get("spans") else "")
-                for r in obj.reasons
-            ),
+            "", '<div class="reason"><span class="reason-head">{}:</span> {}{}</div>',
+            ((r.get("head", ""), r.get("message", ""), _spans_note(r)) for r in obj.reasons),
         )
 
     @admin.display(description="Comment")
