@@ -45,7 +45,7 @@ TOXIC = [
 
 @pytest.fixture(scope="module")
 def checker() -> TrainedModelChecker:
-    return TrainedModelChecker()
+    return TrainedModelChecker(artifacts_dir())
 
 
 def check(checker: TrainedModelChecker, body: str) -> CheckResult:
@@ -159,14 +159,16 @@ def test_batch_scoring_equals_single_scoring(checker):
         single = check(checker, text)
         assert spam == pytest.approx(single.spam, abs=1e-12)
         assert tox == pytest.approx(single.toxicity, abs=1e-12)
-    assert score_texts(texts) == batch
+    assert score_texts(texts, artifacts_dir()) == batch
 
 
+@pytest.mark.django_db  # the live version is looked up in the database
 def test_model_is_loaded_once_per_process():
     assert load_model() is load_model()
     assert TrainedModelChecker().model is TrainedModelChecker().model
 
 
+@pytest.mark.django_db
 def test_artifacts_dir_follows_django_setting(tmp_path, monkeypatch):
     from django.conf import settings
 
@@ -236,7 +238,7 @@ def test_minilm_member_scores_like_the_light_model():
     manifest = load_model().manifest
     if "minilm_head.npz" not in manifest["files"]:
         pytest.skip("shipped artefacts were trained without --with-minilm")
-    heavy = TrainedModelChecker(use_minilm=True)
+    heavy = TrainedModelChecker(artifacts_dir(), use_minilm=True)
     assert heavy.model.use_minilm
     insult = heavy.check(CommentSample(body="you are a pathetic idiot"))
     civil = heavy.check(CommentSample(body="I disagree with Stoltenberg; escalation risks are real."))
