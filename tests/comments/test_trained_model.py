@@ -93,6 +93,23 @@ def test_civil_political_comments_score_low(checker, body):
     assert result.spam < 0.3, (body, result)
 
 
+# Not in examples.csv: money and subscriptions in news talk must not read as
+# lures. Before the 98 civil examples of 2026-11-26 the first scored 0.94,
+# which is in the spam band (straight to the spam folder).
+MONEY_TALK = [
+    "The club's profit was £12 million, yet season tickets cost more again this year.",
+    "My rent went up by £150 a month in January and my wages didn't.",
+    "I let my subscription lapse when they put the puzzles behind a second paywall.",
+    "The contract was worth £3 million and went to a firm owned by a donor.",
+]
+
+
+@pytest.mark.parametrize("body", MONEY_TALK)
+def test_money_and_subscription_talk_stays_out_of_the_spam_band(checker, body):
+    result = check(checker, body)
+    assert result.spam < 0.7, (body, result)
+
+
 @pytest.mark.parametrize("body", TOXIC)
 def test_insults_score_high_toxicity(checker, body):
     result = check(checker, body)
