@@ -36,3 +36,11 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def sign_in(page, url: str, username: str, password: str) -> None:
+    """Open an admin page and sign in on the login form it redirects to."""
+    page.goto(url)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.keyboard.press("Enter")

@@ -6,6 +6,7 @@ import pytest
 
 from comments.models import CommentStatus
 from tests.base import ensure_editors_group, make_comment, make_editor, seed_article
+from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 S = CommentStatus
@@ -33,10 +34,7 @@ def test_scores_and_reasons_fit_a_laptop_screen(live_server, page, artifacts_dir
             {"checker": "lures", "head": "spam", "message": "Spam phrases", "spans": ["dm me"]},
         ],
     )
-    page.goto(live_server.url + "/admin/comments/comment/")
-    page.get_by_label("Username").fill("lee")
-    page.get_by_label("Password").fill("a-long-password")
-    page.keyboard.press("Enter")
+    sign_in(page, live_server.url + "/admin/comments/comment/", "lee", "a-long-password")
     page.locator("#result_list").wait_for()
     page.screenshot(path=str(artifacts_dir / "comment-changelist-1280.png"), full_page=True)
 

@@ -5,6 +5,7 @@ import pytest
 
 from comments.models import Comment, CommentStatus, ModerationEvent
 from tests.base import ensure_editors_group, make_comment, make_editor, seed_article
+from tests.browser.conftest import sign_in
 from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,10 +29,7 @@ def test_editor_approves_and_rejects_with_the_keyboard(live_server, page, artifa
     )
     make_comment(article, status=S.APPROVED, author_email="maria@example.org")
 
-    page.goto(live_server.url + "/admin/comments/moderationqueue/")
-    page.get_by_label("Username").fill("kim")
-    page.get_by_label("Password").fill("a-long-password")
-    page.keyboard.press("Enter")
+    sign_in(page, live_server.url + "/admin/comments/moderationqueue/", "kim", "a-long-password")
     page.get_by_role("heading", name="Moderation queue").wait_for()
     page.screenshot(path=str(artifacts_dir / "desk-queue.png"), full_page=True)
 
@@ -103,10 +101,7 @@ def test_bulk_spam_by_keyboard_then_the_next_cards_load(live_server, page, setti
                      author_email=f"r{n}@example.org")
         for n in range(1, 5)
     )
-    page.goto(live_server.url + "/admin/comments/moderationqueue/")
-    page.get_by_label("Username").fill("lee")
-    page.get_by_label("Password").fill("a-long-password")
-    page.keyboard.press("Enter")
+    sign_in(page, live_server.url + "/admin/comments/moderationqueue/", "lee", "a-long-password")
     page.get_by_role("heading", name="Moderation queue").wait_for()
     assert page.locator(".desk-card").count() == 2
 
