@@ -28,7 +28,7 @@ def _score(value):
 
 
 def _spans_note(reason: dict) -> str:
-    """" (idiot, moron)" after a reason, unless its message already quotes them all."""
+    """The words after a reason, as " (idiot, moron)", unless its message already quotes them all."""
     spans = reason.get("spans") or []
     message = reason.get("message", "").lower()
     if not spans or all(span.lower() in message for span in spans):
