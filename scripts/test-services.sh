@@ -19,9 +19,11 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
 fi
 echo "redis: $(redis-cli -h 127.0.0.1 -p 6379 ping)"
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "Installing Chromium (Debian package) for the browser tests..."
+if [ ! -x /usr/bin/chromium ] || ! command -v openssl >/dev/null; then
+  # Chromium for the browser tests; openssl makes the HTTPS webhook test's certificates.
+  echo "Installing Chromium and openssl (Debian packages) for the tests..."
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core openssl >/dev/null
 fi
 /usr/bin/chromium --version
+openssl version
