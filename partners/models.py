@@ -7,8 +7,11 @@ import hashlib
 import secrets
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+
+from partners.addresses import webhook_url_problem
 
 
 def _new_webhook_secret() -> str:
@@ -72,10 +75,6 @@ class WebhookEndpoint(models.Model):
         return f"{self.name} ({self.url})"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        from partners.addresses import webhook_url_problem
-
         problem = webhook_url_problem(self.url) if self.url else None
         if problem:
             raise ValidationError({"url": problem})

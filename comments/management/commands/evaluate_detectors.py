@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from comments.management.commands.score_comments import _read
-from comments.scoring import ScoringInputError, confusion, database_problem, read_csv, roc_auc, score_text
+from comments.management.commands.score_comments import _read, _require_database
+from comments.scoring import ScoringInputError, confusion, read_csv, roc_auc, score_text
 
 HEADS = ("spam", "toxicity")
 
@@ -26,9 +26,7 @@ class Command(BaseCommand):
                             help="Which score to measure against the label.")
 
     def handle(self, *args, file, label_column, head, **options):
-        problem = database_problem()
-        if problem:
-            raise CommandError(problem)
+        _require_database()
         try:
             _columns, rows = read_csv(_read(file), required=("text", label_column))
         except ScoringInputError as exc:

@@ -20,9 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help="CSV file with a `text` column; - for stdin")
 
     def handle(self, *args, file, **options):
-        problem = database_problem()
-        if problem:
-            raise CommandError(problem)
+        _require_database()
         raw = sys.stdin.buffer.read() if file == "-" else _read(file)
         try:
             columns, rows = read_csv(raw)
@@ -37,6 +35,13 @@ class Command(BaseCommand):
         for row in rows:
             spam, toxicity = score_text(row["text"])
             writer.writerow({**row, "spam_score": f"{spam:.4f}", "toxicity_score": f"{toxicity:.4f}"})
+
+
+def _require_database() -> None:
+    """Stop with one line when the checks cannot read their lists and versions."""
+    problem = database_problem()
+    if problem:
+        raise CommandError(problem)
 
 
 def _read(file: str) -> bytes:
