@@ -1,7 +1,10 @@
 """Reads of articles. What the public may see is decided here, once."""
 
+from datetime import datetime, timedelta
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from articles.models import Article
 
@@ -15,13 +18,9 @@ def article_get_published(*, slug: str) -> Article:
     return get_object_or_404(article_list_published(), slug=slug)
 
 
-def article_list_published_with_counts() -> QuerySet[Article]:
-    """Published articles, each with ``comment_count`` (public comments),
-    in one query."""
-    from comments.selectors import comment_count_public_subquery
-
-    return article_list_published().annotate(comment_count=comment_count_public_subquery())
-
-
-def article_get_published_with_count(*, slug: str) -> Article:
-    return get_object_or_404(article_list_published_with_counts(), slug=slug)
+def article_comments_expired(*, article: Article, now: datetime | None = None) -> bool:
+    """Comments close auto_close_after_days after publication."""
+    if article.auto_close_after_days is None:
+        return False
+    now = now or timezone.now()
+    return now >= article.published_at + timedelta(days=article.auto_close_after_days)

@@ -122,7 +122,7 @@ def main() -> int:
     from django.db import connection
 
     from articles.models import Article
-    from comments.classifiers.pipeline import run_checks
+    from detection.classifiers.pipeline import run_checks
     from comments.models import Comment
     from comments.services import comment_check, comment_sample
 

@@ -7,13 +7,13 @@ Run from the repository root:
 Prints, for every public test split, ROC-AUC of the head that applies
 (toxicity: kaggle insults, davidson, wiki with Perspective's AUC alongside;
 spam: youtube, sms) and for the project's hand-written hold-out set
-(``comments/training/data/holdout.csv``, never trained on), precision/recall at a few thresholds, the latency of
+(``detection/training/data/holdout.csv``, never trained on), precision/recall at a few thresholds, the latency of
 scoring one comment (median / p99, one core, after warm-up) and the resident
 memory of the process once the models are loaded. The output is also written
 to ``bench/results/detectors.txt``; ``--record`` stores the metrics in the
 artefacts' ``manifest.json``.
 
-Works without Django (it imports ``comments.classifiers.model`` directly);
+Works without Django (it imports ``detection.classifiers.model`` directly);
 with ``--django`` it calls ``django.setup()`` first (``newsroom.settings``:
 set ``DEBUG=1`` or ``SECRET_KEY``) so the RSS figure includes Django.
 """
@@ -93,8 +93,8 @@ def main(argv=None) -> int:
 
         django.setup()
     rss_django = rss_mb()
-    from comments.classifiers.base import CommentSample
-    from comments.classifiers.model import TrainedModelChecker, load_model
+    from detection.classifiers.base import CommentSample
+    from detection.classifiers.model import TrainedModelChecker, load_model
 
     t0 = time.perf_counter()
     checker = TrainedModelChecker(args.artifacts, use_minilm=args.minilm)
@@ -106,8 +106,8 @@ def main(argv=None) -> int:
 
     import numpy as np
 
-    from comments.training import datasets as D
-    from comments.training.train import _auc, record_metrics
+    from detection.training import datasets as D
+    from detection.training.train import _auc, record_metrics
 
     out(f"# Detector benchmark ({time.strftime('%Y-%m-%d %H:%M:%S')})")
     out(f"artefacts: {model.directory} version {manifest['version']} (created {manifest['created']})")

@@ -142,7 +142,7 @@ def main() -> None:
         editor.groups.add(Group.objects.get(name="Editors"))
     client = Client()
     client.force_login(editor)
-    url = reverse("admin:comments_moderationqueue_changelist")
+    url = reverse("admin:moderation_moderationqueue_changelist")
     for _ in range(3):  # warm up: connections, templates, caches
         assert client.get(url).status_code == 200
     timings = []

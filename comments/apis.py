@@ -1,9 +1,19 @@
+"""The comments API: the public read and submit endpoints, and the
+editors' moderation endpoints.
+
+Who may call the public endpoints, and how often, is wired in settings
+(``COMMENTS_API_AUTHENTICATION``, ``COMMENTS_API_PERMISSIONS``,
+``COMMENTS_API_*_THROTTLES``): the partners app supplies API keys and their
+throttles there, without this module importing it.
+"""
+
+from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils.module_loading import import_string
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from articles.selectors import article_get_published
@@ -25,8 +35,6 @@ from newsroom.http import client_ip, hash_ip
 # --- Public API (partners' keys, HTTP caching) ---------------------------------
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.permissions import AllowAny
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -40,22 +48,41 @@ from comments.serializers import (
     SLUG_PATTERN,
     ErrorOutputSerializer,
 )
-from newsroom.api import CommentCursorPagination, conditional_json_response
-from partners.authentication import (
-    ApiKeyAuthentication,
-    ApiKeyRateThrottle,
-    HasApiKeyScope,
-    public_read_throttles,
-)
-from partners.services import (
+from comments.services import (
     IDEMPOTENCY_KEY_PATTERN,
     IdempotencyConflict,
-    api_client_identity,
     comment_create_idempotent,
     validate_idempotency_key,
 )
+from newsroom.api import CommentCursorPagination, conditional_json_response
 
-PUBLIC_AUTHENTICATION = [ApiKeyAuthentication, TokenAuthentication, SessionAuthentication]
+
+def _classes(setting: str) -> list[type]:
+    return [import_string(path) for path in getattr(settings, setting)]
+
+
+PUBLIC_AUTHENTICATION = _classes("COMMENTS_API_AUTHENTICATION")
+PUBLIC_PERMISSIONS = _classes("COMMENTS_API_PERMISSIONS")
+
+
+def public_read_throttles():
+    return [cls() for cls in _classes("COMMENTS_API_READ_THROTTLES")]
+
+
+def public_submit_throttles():
+    return [cls() for cls in _classes("COMMENTS_API_SUBMIT_THROTTLES")]
+
+
+def client_identity(request) -> str:
+    """Who is submitting, for Idempotency-Key scoping: the user, the API
+    key (``request.auth`` of an anonymous request), or the keyed hash of
+    the client's IP address."""
+    if request.user and request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    if request.auth is not None:
+        return f"key:{request.auth.pk}"
+    return f"ip:{hash_ip(client_ip(request))}"
+
 ERRORS = {code: ErrorOutputSerializer for code in (401, 403, 404, 429)}
 ERRORS[400] = OpenApiResponse(
     response={
@@ -69,23 +96,12 @@ ERRORS[400] = OpenApiResponse(
 )
 
 
-class SubmitThrottle(ScopedRateThrottle):
-    """Submissions without a key: the ``comment_submit`` rate per client."""
-
-    def allow_request(self, request, view):
-        from partners.models import ApiKey
-
-        if isinstance(request.auth, ApiKey):
-            return True
-        return super().allow_request(request, view)
-
-
 class CommentListCreateApi(APIView):
     """Approved comments of an article; readers' and partners' submissions."""
 
     throttle_scope = "comment_submit"
     authentication_classes = PUBLIC_AUTHENTICATION
-    permission_classes = [AllowAny, HasApiKeyScope]
+    permission_classes = PUBLIC_PERMISSIONS
     renderer_classes = [JSONRenderer]
     # Submissions are JSON: a form encoding cannot say `"parent": null`.
     parser_classes = [JSONParser]
@@ -93,7 +109,7 @@ class CommentListCreateApi(APIView):
 
     def get_throttles(self):
         if self.request.method == "POST":
-            return [ApiKeyRateThrottle("submit"), SubmitThrottle()]
+            return public_submit_throttles()
         return public_read_throttles()
 
     @extend_schema(
@@ -182,7 +198,7 @@ class CommentListCreateApi(APIView):
                 comment, replayed = comment_create_idempotent(
                     article=article,
                     data=serializer.validated_data,
-                    client=api_client_identity(request),
+                    client=client_identity(request),
                     idempotency_key=validate_idempotency_key(idempotency_key),
                     create=create,
                 )
@@ -200,7 +216,7 @@ class CommentDetailApi(APIView):
     """One approved comment; 404 for anything else."""
 
     authentication_classes = PUBLIC_AUTHENTICATION
-    permission_classes = [AllowAny, HasApiKeyScope]
+    permission_classes = PUBLIC_PERMISSIONS
     renderer_classes = [JSONRenderer]
 
     def get_throttles(self):
@@ -219,7 +235,7 @@ class CommentCountsApi(APIView):
     """Approved comments per article, for many articles in one request."""
 
     authentication_classes = PUBLIC_AUTHENTICATION
-    permission_classes = [AllowAny, HasApiKeyScope]
+    permission_classes = PUBLIC_PERMISSIONS
     renderer_classes = [JSONRenderer]
 
     def get_throttles(self):

@@ -130,7 +130,7 @@ class Comment(models.Model):
 
     def fingerprint(self) -> list[str]:
         """Compute the SimHash fields from the body; returns their names."""
-        from comments.classifiers.text import simhash, simhash_bands
+        from detection.classifiers.text import simhash, simhash_bands
 
         self.simhash = simhash(self.body)
         self.simhash_b0, self.simhash_b1, self.simhash_b2, self.simhash_b3 = simhash_bands(self.simhash)
@@ -178,134 +178,6 @@ class ModerationEvent(models.Model):
         raise ValueError("Moderation events are append-only.")
 
 
-class ListAction(models.TextChoices):
-    ALLOW = "allow", "Allow (links to it are not suspicious)"
-    BLOCK = "block", "Block (links to it are spam)"
-
-
-class DomainRule(models.Model):
-    """An editor-managed allow or block rule for a link's domain. A rule for
-    example.com also covers its subdomains."""
-
-    domain = models.CharField(max_length=253, unique=True)
-    action = models.CharField(max_length=5, choices=ListAction.choices)
-    note = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["domain"]
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display().split(' ')[0]} {self.domain}"
-
-
-class TermHead(models.TextChoices):
-    SPAM = "spam", "Spam"
-    TOXICITY = "toxicity", "Toxicity"
-
-
-class Term(models.Model):
-    """An editor-managed word or phrase, matched after Unicode, leetspeak
-    and spacing normalisation."""
-
-    text = models.CharField(max_length=100)
-    head = models.CharField(max_length=8, choices=TermHead.choices)
-    weight = models.FloatField(
-        default=0.6, help_text="Score one match adds (0-1); several combine."
-    )
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["head", "text"]
-        constraints = [
-            models.UniqueConstraint(fields=["text", "head"], name="term_unique_per_head"),
-            models.CheckConstraint(
-                condition=models.Q(weight__gte=0) & models.Q(weight__lte=1),
-                name="term_weight_0_1",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.text} ({self.head})"
-
-
-class BanKind(models.TextChoices):
-    EMAIL = "email", "E-mail address"
-    DOMAIN = "domain", "E-mail domain"
-    IP = "ip", "IP address"
-
-
-class BanMode(models.TextChoices):
-    REJECT = "reject", "Reject new comments"
-    # The commenter is not told: their comments look pending to them.
-    SHADOW = "shadow", "Shadow (visible only to the commenter)"
-
-
-class Ban(models.Model):
-    """A commenter whose new comments go straight to ``rejected``.
-
-    ``value`` is normalised: a lower-case address, a lower-case domain, or
-    for IP bans the keyed hash of the address (``newsroom.http.hash_ip``);
-    the raw IP is never stored.
-    """
-
-    kind = models.CharField(max_length=6, choices=BanKind.choices)
-    value = models.CharField(max_length=254)
-    mode = models.CharField(max_length=6, choices=BanMode.choices, default=BanMode.REJECT)
-    reason = models.CharField(max_length=300, help_text="Shown to editors in the event log.")
-    # What the editor typed, for IP bans with the address masked.
-    label = models.CharField(max_length=254, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never.")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "value"], name="ban_unique_kind_value"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.label or self.value}"
-
-
-class QueueAlert(models.Model):
-    """An editor's subscription: mail me when the queue passes N comments.
-
-    ``armed`` is cleared when the alert is sent and set again once the
-    queue drops back below the threshold, so one crossing sends one mail.
-    """
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="queue_alert"
-    )
-    threshold = models.PositiveIntegerField(default=50)
-    armed = models.BooleanField(default=True)
-    last_sent_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.user}: queue above {self.threshold}"
-
-
-class ModerationQueue(Comment):
-    """The editors' queue page in the admin (a proxy: no table of its own)."""
-
-    class Meta:
-        proxy = True
-        verbose_name = verbose_name_plural = "moderation queue"
-
-
-class ModerationDashboard(Comment):
-    """The moderation dashboard page in the admin (a proxy)."""
-
-    class Meta:
-        proxy = True
-        verbose_name = verbose_name_plural = "moderation dashboard"
-
-
 class ReportReason(models.TextChoices):
     SPAM = "spam", "Spam or advertising"
     ABUSE = "abuse", "Abusive, hateful or threatening"
@@ -341,32 +213,23 @@ class CommentReport(models.Model):
         return f"Report of comment {self.comment_id}: {self.get_reason_display()}"
 
 
-class DetectorVersion(models.Model):
-    """One trained version of the detectors' artefacts.
+class IdempotencyRecord(models.Model):
+    """An Idempotency-Key seen on a submission, per client: a retry with
+    the same key returns the same comment and creates none."""
 
-    The artefacts (a zip of the files ``manage.py train_detectors`` writes)
-    live in the database so that every worker, on any host, loads the same
-    active version. With no active row, workers use the artefacts shipped in
-    ``comments/classifiers/artifacts/``.
-    """
-
-    version = models.CharField(max_length=40, unique=True)
+    client = models.CharField(max_length=80)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    archive = models.BinaryField()
-    manifest = models.JSONField(default=dict)
-    # Live against new on the held-out recent window, and the verdict.
-    evaluation = models.JSONField(default=dict, blank=True)
-    is_active = models.BooleanField(default=False)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    note = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        # Created in the partners app; moved here with its table (see the
+        # layering decision record).
+        db_table = "partners_idempotencyrecord"
         constraints = [
-            models.UniqueConstraint(
-                fields=["is_active"], condition=Q(is_active=True), name="one_active_detector"
-            )
+            models.UniqueConstraint(fields=["client", "key"], name="idempotency_client_key_uniq")
         ]
 
     def __str__(self) -> str:
-        return f"detectors {self.version}{' (active)' if self.is_active else ''}"
+        return f"{self.client}: {self.key}"

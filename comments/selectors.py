@@ -10,6 +10,7 @@ counts and everything else that shows comments to readers call it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -197,3 +198,105 @@ def comment_count_public(*, slugs: list[str]) -> dict[str, int]:
         .annotate(n=Count("id"))
     )
     return {slug: counts.get(slug, 0) for slug in slugs}
+
+
+# --- The editors' decisions, for the detectors ------------------------------
+
+
+def comment_label_list(*, since: datetime | None = None):
+    """The editors' labels: for each comment, its latest decision by an
+    editor, unless that was an undo (no reason code). Rows carry the text
+    the editor saw and the scores at the time. The detectors' training reads
+    these; nothing here trains anything."""
+    from django.db.models import OuterRef, Subquery
+
+    latest = (
+        ModerationEvent.objects.filter(comment=OuterRef("comment"), actor__isnull=False)
+        .order_by("-created_at", "-id")
+        .values("id")[:1]
+    )
+    qs = ModerationEvent.objects.filter(actor__isnull=False, id=Subquery(latest)).exclude(
+        reason_code=""
+    )
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    return qs.order_by("id").values(
+        "comment_id", "reason_code", "to_status", "body_snapshot",
+        "spam_score", "toxicity_score", "created_at",
+    )
+
+
+def _labels_for(reason_code: str) -> list[tuple[str, int]]:
+    """What one decision says about each head. Off-topic, legal, personal
+    data and "other" say nothing about spam or toxicity."""
+    from comments.models import DecisionReason
+
+    if reason_code == DecisionReason.APPROVED:
+        return [("spam", 0), ("toxicity", 0)]
+    if reason_code == DecisionReason.SPAM:
+        return [("spam", 1)]
+    if reason_code == DecisionReason.TOXIC:
+        return [("toxicity", 1), ("spam", 0)]
+    return []
+
+
+class CommentHistory:
+    """What the detectors may know of stored comments (``detection.history``):
+    registered by ``CommentsConfig.ready()``."""
+
+    def near_copies(self, *, bands, since, exclude_id, limit):
+        from detection.history import NearCopy
+
+        same_band = Q()
+        for i, band in enumerate(bands):
+            same_band |= Q(**{f"simhash_b{i}": band})
+        rows = (
+            Comment.objects.filter(same_band, created_at__gte=since)
+            .exclude(pk=exclude_id)
+            .order_by("-created_at")
+            .values_list("id", "simhash", "article_id")[:limit]
+        )
+        return [NearCopy(comment_id=pk, simhash=h, article_id=art) for pk, h, art in rows]
+
+    def recent_counts(self, *, author_email, ip_hash, since, exclude_id):
+        from django.db.models import Count
+
+        by_email = Q(author_email__iexact=author_email) if author_email else Q(pk__in=[])
+        by_ip = Q(ip_hash=ip_hash) if ip_hash else Q(pk__in=[])
+        # One query for both counts.
+        counts = (
+            Comment.objects.filter(created_at__gte=since)
+            .filter(by_email | by_ip)
+            .exclude(pk=exclude_id)
+            .aggregate(email=Count("pk", filter=by_email), ip=Count("pk", filter=by_ip))
+        )
+        return counts["email"], counts["ip"]
+
+    def decision_labels(self):
+        from detection.history import Label
+
+        labels = []
+        for row in comment_label_list():
+            text = row["body_snapshot"]
+            if not text:
+                continue
+            for head, label in _labels_for(row["reason_code"]):
+                labels.append(Label(text=text, head=head, label=label, decided_at=row["created_at"]))
+        return labels
+
+
+# --- Articles with their public comment counts ---------------------------------
+
+
+def article_list_published_with_counts() -> QuerySet[Article]:
+    """Published articles, each with ``comment_count`` (public comments),
+    in one query."""
+    from articles.selectors import article_list_published
+
+    return article_list_published().annotate(comment_count=comment_count_public_subquery())
+
+
+def article_get_published_with_count(*, slug: str) -> Article:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(article_list_published_with_counts(), slug=slug)

@@ -24,20 +24,33 @@ Every status change writes one ``ModerationEvent``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import re
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from articles.models import Article
-from comments.classifiers.base import CheckResult, CommentSample, TransientCheckError
-from comments.classifiers.pipeline import run_checks
-from comments.models import Comment, CommentReport, CommentStatus, DecisionReason, ModerationEvent
+from articles.selectors import article_comments_expired
+from comments import hooks
+from comments.public_cache import article_cache_bump
+from detection.classifiers.base import CheckResult, CommentSample, TransientCheckError
+from detection.classifiers.pipeline import run_checks
+from comments.models import (
+    Comment,
+    CommentReport,
+    CommentStatus,
+    DecisionReason,
+    IdempotencyRecord,
+    ModerationEvent,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,21 +61,6 @@ S = CommentStatus
 _APPROVE_FROM = {S.PENDING, S.CHECKING, S.REVIEW, S.SPAM, S.REJECTED}
 _REJECT_FROM = {S.PENDING, S.CHECKING, S.REVIEW, S.SPAM, S.APPROVED}
 _SPAM_FROM = {S.PENDING, S.CHECKING, S.REVIEW, S.APPROVED, S.REJECTED}
-
-
-def _after_transition(*, comment: Comment, from_status: str, to_status: str) -> None:
-    """Everything that follows a status change, once it has committed.
-
-    One place for the consequences of a move (cache invalidation, webhooks,
-    notifications, feedback to hosted checkers), so that no caller can
-    forget one. Called by ``_event``, which every transition writes.
-    """
-    from comments.desk_services import desk_after_transition
-    from partners.services import api_after_transition
-
-    comment_enqueue_akismet_feedback(comment=comment, from_status=from_status, to_status=to_status)
-    desk_after_transition(comment=comment, from_status=from_status, to_status=to_status)
-    api_after_transition(comment=comment, from_status=from_status, to_status=to_status)
 
 
 def _event(
@@ -86,7 +84,10 @@ def _event(
         # Editors' decisions are training labels: keep the text they saw.
         body_snapshot=comment.body if actor is not None else "",
     )
-    _after_transition(comment=comment, from_status=from_status, to_status=to_status)
+    # One place for the consequences of a move (cache invalidation, webhooks,
+    # notifications, feedback to hosted checkers), so that no caller can
+    # forget one: every listener registered in ``comments.hooks``.
+    hooks.run_after_transition(comment=comment, from_status=from_status, to_status=to_status)
     return event
 
 
@@ -108,8 +109,6 @@ def comment_create(
     commenter's comment is stored as ``rejected`` at once (in shadow mode
     flagged ``shadow``: its author still sees it) and is never checked.
     """
-    from comments.desk_selectors import article_comments_expired, ban_match
-
     if not article.comments_open or article_comments_expired(article=article):
         raise ValidationError("Comments are closed on this article.", code="closed")
     comment = Comment(
@@ -125,9 +124,9 @@ def comment_create(
     )
     comment.fingerprint()
     comment.full_clean()
-    ban = ban_match(author_email=comment.author_email, ip_hash=ip_hash)
-    if ban is not None:
-        return _comment_create_banned(comment=comment, ban=ban)
+    screening = hooks.screen(author_email=comment.author_email, ip_hash=ip_hash)
+    if screening is not None:
+        return _comment_create_screened(comment=comment, screening=screening)
     with transaction.atomic():
         comment.save()
         _event(comment=comment, from_status="", to_status=S.PENDING, reason="Submitted")
@@ -135,24 +134,23 @@ def comment_create(
     return comment
 
 
-def _comment_create_banned(*, comment: Comment, ban) -> Comment:
-    from comments.models import BanMode
-
+def _comment_create_screened(*, comment: Comment, screening: hooks.Screening) -> Comment:
     comment.status = S.REJECTED
-    comment.shadow = ban.mode == BanMode.SHADOW
+    comment.shadow = screening.shadow
     # Nobody is told about a decision a ban made.
     comment.notify_author = False
-    mode = "shadow ban" if comment.shadow else "ban"
     with transaction.atomic():
         comment.save()
-        _event(
-            comment=comment,
-            from_status="",
-            to_status=S.REJECTED,
-            reason=f"Rejected by {mode} on {ban.get_kind_display().lower()} "
-            f"({ban.label or ban.value}): {ban.reason}",
-        )
+        _event(comment=comment, from_status="", to_status=S.REJECTED, reason=screening.reason)
     return comment
+
+
+def comment_cache_after_transition(*, comment: Comment, from_status: str, to_status: str) -> None:
+    """Once a move into or out of ``approved`` commits, the article's cached
+    public lists are stale: bump its version (``comments.public_cache``)."""
+    if S.APPROVED in (from_status, to_status):
+        article_id = comment.article_id
+        transaction.on_commit(lambda: article_cache_bump(article_id=article_id))
 
 
 def comment_enqueue_check(*, comment_id: int) -> bool:
@@ -239,11 +237,7 @@ def comment_check(*, comment_id: int, final_attempt: bool = False) -> Comment | 
     # Never auto-publish on partial scores: a hosted checker that could not
     # judge the comment (``result.unavailable``) leaves it to an editor.
     if status == S.REVIEW and not getattr(result, "unavailable", ()):
-        from comments.desk_selectors import comment_trusted_publish_reason
-
-        trusted_reason = comment_trusted_publish_reason(
-            comment=comment, spam=result.spam, flagged=flagged
-        )
+        trusted_reason = hooks.publish_reason(comment=comment, spam=result.spam, flagged=flagged)
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(pk=comment_id)
         comment.spam_score = result.spam
@@ -476,7 +470,7 @@ def comment_enqueue_akismet_feedback(*, comment: Comment, from_status: str, to_s
 def comment_akismet_feedback(*, comment_id: int, kind: str) -> bool:
     """Send one editor's verdict to Akismet. Returns False when there is
     nothing to send (the comment is gone, or Akismet was switched off)."""
-    from comments.classifiers import akismet
+    from detection.classifiers import akismet
 
     comment = Comment.objects.filter(pk=comment_id).first()
     if comment is None or not settings.AKISMET_ENABLED:
@@ -689,3 +683,82 @@ def comment_report(
                 reason=f"Reported by {count} readers",
             )
     return report
+
+
+# --- Idempotent submission (the API's Idempotency-Key) ----------------------------
+
+
+class IdempotencyConflict(Exception):
+    pass
+
+
+def _request_hash(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def idempotency_records_purge(*, now=None) -> int:
+    """Forget Idempotency-Keys older than IDEMPOTENCY_KEY_TTL_HOURS (a retry
+    comes within minutes; the table would otherwise grow for ever).
+    Returns how many were deleted."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def comment_create_idempotent(
+    *, article: Article, data: dict, client: str, idempotency_key: str, create
+) -> tuple[Comment, bool]:
+    """Create a comment once per (client, Idempotency-Key).
+
+    Returns (comment, replayed). ``create`` is a function that creates the
+    comment (``comments.services.comment_create`` with the request's
+    details). The same key with another body or article raises
+    IdempotencyConflict. Two concurrent requests with one key: the unique
+    constraint lets one commit; the other rolls back its comment and
+    returns the winner's.
+    """
+    request_hash = _request_hash({"article": article.pk, **data})
+
+    def existing() -> tuple[Comment, bool] | None:
+        record = (
+            IdempotencyRecord.objects.select_related("comment")
+            .filter(client=client, key=idempotency_key)
+            .first()
+        )
+        if record is None:
+            return None
+        if record.request_hash != request_hash:
+            raise IdempotencyConflict(
+                "This Idempotency-Key was already used with a different request; "
+                "use a new key for a new comment."
+            )
+        return record.comment, True
+
+    found = existing()
+    if found:
+        return found
+    try:
+        with transaction.atomic():
+            comment = create()
+            IdempotencyRecord.objects.create(
+                client=client, key=idempotency_key, request_hash=request_hash, comment=comment
+            )
+    except IntegrityError:
+        found = existing()
+        if found:
+            return found
+        raise
+    return comment, False
+
+
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"
+
+
+def validate_idempotency_key(value: str) -> str:
+    """1 to 255 printable ASCII characters, no space at either end."""
+    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN[1:-1], value):
+        raise ValidationError(
+            {"Idempotency-Key": ["Must be 1 to 255 printable ASCII characters."]}, code="invalid"
+        )
+    return value

@@ -2,7 +2,7 @@
 
 from celery import Task, shared_task
 
-from comments.classifiers.base import TransientCheckError
+from detection.classifiers.base import TransientCheckError
 
 
 class CheckTask(Task):
@@ -60,30 +60,10 @@ def comment_akismet_feedback(comment_id: int, kind: str) -> bool:
     return send(comment_id=comment_id, kind=kind)
 
 
-@shared_task(name="comments.notify_author", soft_time_limit=20, time_limit=30)
-def comment_notify_author(comment_id: int, status: str) -> bool:
-    from comments.desk_services import comment_notify_author as notify
+@shared_task(name="partners.purge_idempotency_records", soft_time_limit=50, time_limit=60)
+def idempotency_records_purge() -> int:
+    # Named when idempotency lived in partners; the name is what the beat
+    # schedule and queued messages carry, so it stays.
+    from comments.services import idempotency_records_purge as purge
 
-    return notify(comment_id=comment_id, status=status)
-
-
-@shared_task(name="comments.desk_periodic", soft_time_limit=50, time_limit=60)
-def desk_periodic() -> None:
-    """Queue-depth alerts and closing expired articles, on Celery beat."""
-    from comments.desk_services import article_close_expired, queue_alert_check
-
-    queue_alert_check()
-    article_close_expired()
-
-
-@shared_task(name="comments.retrain_detectors", soft_time_limit=3 * 3600, time_limit=3 * 3600 + 60)
-def detectors_retrain() -> str:
-    """Weekly, when DETECTOR_RETRAIN_WEEKLY is on: retrain on public data
-    plus editors' decisions; promote only if not worse (comments.detectors)."""
-    import logging
-
-    from comments.detectors import detectors_retrain as retrain
-
-    log = logging.getLogger("comments.detectors")
-    row = retrain(progress=log.info)
-    return f"{row.version}: {'promoted' if row.evaluation.get('promoted') else 'kept as candidate'}"
+    return purge()

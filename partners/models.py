@@ -141,22 +141,3 @@ class WebhookAttempt(models.Model):
     @property
     def succeeded(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
-
-
-class IdempotencyRecord(models.Model):
-    """An Idempotency-Key seen on a submission, per client: a retry with
-    the same key returns the same comment and creates none."""
-
-    client = models.CharField(max_length=80)
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    comment = models.ForeignKey("comments.Comment", on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["client", "key"], name="idempotency_client_key_uniq")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.client}: {self.key}"

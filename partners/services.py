@@ -29,18 +29,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article
 from comments.models import Comment, CommentStatus
-from comments.public_cache import article_cache_bump
 from partners import addresses
 from partners.models import (
     ApiKey,
     DeliveryStatus,
-    IdempotencyRecord,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
@@ -103,13 +100,10 @@ def webhook_event_for(*, from_status: str, to_status: str) -> str | None:
     return None
 
 
-def api_after_transition(*, comment: Comment, from_status: str, to_status: str) -> None:
-    """What the public API does when a comment changes status: once the
-    change commits, invalidate the article's cached lists; and queue the
-    webhook deliveries of the change."""
-    if S.APPROVED in (from_status, to_status):
-        article_id = comment.article_id
-        transaction.on_commit(lambda: article_cache_bump(article_id=article_id))
+def webhooks_after_transition(*, comment: Comment, from_status: str, to_status: str) -> None:
+    """Queue the webhook deliveries of a status change (registered in
+    ``comments.hooks`` by ``PartnersConfig.ready()``); they are sent once
+    the change commits."""
     event = webhook_event_for(from_status=from_status, to_status=to_status)
     if event is not None:
         webhook_deliveries_create(comments=[comment], event=event)
@@ -279,96 +273,3 @@ def webhook_delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
     if delivery.status != DeliveryStatus.PENDING:
         return AttemptOutcome(done=True)
     return AttemptOutcome(done=False, retry_in=webhook_retry_delay(number))
-
-
-# --- Idempotent submission ---------------------------------------------------------
-
-
-class IdempotencyConflict(Exception):
-    pass
-
-
-def _request_hash(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-
-
-def idempotency_records_purge(*, now=None) -> int:
-    """Forget Idempotency-Keys older than IDEMPOTENCY_KEY_TTL_HOURS (a retry
-    comes within minutes; the table would otherwise grow for ever).
-    Returns how many were deleted."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
-    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
-
-
-def comment_create_idempotent(
-    *, article: Article, data: dict, client: str, idempotency_key: str, create
-) -> tuple[Comment, bool]:
-    """Create a comment once per (client, Idempotency-Key).
-
-    Returns (comment, replayed). ``create`` is a function that creates the
-    comment (``comments.services.comment_create`` with the request's
-    details). The same key with another body or article raises
-    IdempotencyConflict. Two concurrent requests with one key: the unique
-    constraint lets one commit; the other rolls back its comment and
-    returns the winner's.
-    """
-    request_hash = _request_hash({"article": article.pk, **data})
-
-    def existing() -> tuple[Comment, bool] | None:
-        record = (
-            IdempotencyRecord.objects.select_related("comment")
-            .filter(client=client, key=idempotency_key)
-            .first()
-        )
-        if record is None:
-            return None
-        if record.request_hash != request_hash:
-            raise IdempotencyConflict(
-                "This Idempotency-Key was already used with a different request; "
-                "use a new key for a new comment."
-            )
-        return record.comment, True
-
-    found = existing()
-    if found:
-        return found
-    try:
-        with transaction.atomic():
-            comment = create()
-            IdempotencyRecord.objects.create(
-                client=client, key=idempotency_key, request_hash=request_hash, comment=comment
-            )
-    except IntegrityError:
-        found = existing()
-        if found:
-            return found
-        raise
-    return comment, False
-
-
-IDEMPOTENCY_KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"
-
-
-def validate_idempotency_key(value: str) -> str:
-    """1 to 255 printable ASCII characters, no space at either end."""
-    import re
-
-    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN[1:-1], value):
-        raise ValidationError(
-            {"Idempotency-Key": ["Must be 1 to 255 printable ASCII characters."]}, code="invalid"
-        )
-    return value
-
-
-def api_client_identity(request) -> str:
-    """Who is submitting, for Idempotency-Key scoping: the API key, the
-    user, or (anonymous) the keyed hash of the IP address."""
-    from newsroom.http import client_ip, hash_ip
-
-    if isinstance(request.auth, ApiKey):
-        return f"key:{request.auth.pk}"
-    if request.user and request.user.is_authenticated:
-        return f"user:{request.user.pk}"
-    return f"ip:{hash_ip(client_ip(request))}"

@@ -27,10 +27,3 @@ def webhook_sweep_stuck() -> int:
     from partners.services import webhook_sweep_stuck as sweep
 
     return sweep()
-
-
-@shared_task(name="partners.purge_idempotency_records", soft_time_limit=50, time_limit=60)
-def idempotency_records_purge() -> int:
-    from partners.services import idempotency_records_purge as purge
-
-    return purge()

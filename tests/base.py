@@ -59,15 +59,8 @@ def seed_article() -> Article:
 
 
 def ensure_editors_group() -> None:
-    import importlib
+    """After a flush (TransactionTestCase, live-server tests): permissions
+    come back with post_migrate, the group with its permissions here."""
+    from moderation.services import editors_group_ensure
 
-    from django.apps import apps as global_apps
-
-    importlib.import_module("comments.migrations.0002_editors_group").create_group(global_apps, None)
-    # The moderation desk: editors manage bans and their queue alerts.
-    importlib.import_module("comments.migrations.0020_desk_bans_trust_notify").grant_editors(
-        global_apps, None
-    )
-    importlib.import_module("comments.migrations.0043_editors_manage_lists").grant_editors(
-        global_apps, None
-    )
+    editors_group_ensure()

@@ -29,7 +29,7 @@ def test_editor_approves_and_rejects_with_the_keyboard(live_server, page, artifa
     )
     make_comment(article, status=S.APPROVED, author_email="maria@example.org")
 
-    sign_in(page, live_server.url + "/admin/comments/moderationqueue/", "kim", "a-long-password")
+    sign_in(page, live_server.url + "/admin/moderation/moderationqueue/", "kim", "a-long-password")
     page.get_by_role("heading", name="Moderation queue").wait_for()
     page.screenshot(path=str(artifacts_dir / "desk-queue.png"), full_page=True)
 
@@ -86,7 +86,7 @@ def test_editor_approves_and_rejects_with_the_keyboard(live_server, page, artifa
     ]
 
     # The dashboard draws the day's figures as SVG.
-    page.goto(live_server.url + "/admin/comments/moderationdashboard/")
+    page.goto(live_server.url + "/admin/moderation/moderationdashboard/")
     page.get_by_role("img", name="Approvals, rejections and spam marks by each editor: kim 3.").wait_for()
     page.screenshot(path=str(artifacts_dir / "desk-dashboard.png"), full_page=True)
 
@@ -101,7 +101,7 @@ def test_bulk_spam_by_keyboard_then_the_next_cards_load(live_server, page, setti
                      author_email=f"r{n}@example.org")
         for n in range(1, 5)
     )
-    sign_in(page, live_server.url + "/admin/comments/moderationqueue/", "lee", "a-long-password")
+    sign_in(page, live_server.url + "/admin/moderation/moderationqueue/", "lee", "a-long-password")
     page.get_by_role("heading", name="Moderation queue").wait_for()
     assert page.locator(".desk-card").count() == 2
 

@@ -1,5 +1,0 @@
-"""Training code for the trained spam/toxicity detectors (``manage.py train_detectors``).
-
-Training needs scikit-learn and scipy (see ``docs/model-card.md``); scoring
-(``comments.classifiers.model``) needs only numpy.
-"""

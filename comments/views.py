@@ -1,0 +1,314 @@
+"""The readers' pages: the front page and the article with its comments.
+
+Every view works as a plain HTML form POST -> redirect. When
+comments.js sends the same request with ``X-Requested-With: fetch`` it
+answers JSON instead (rendered HTML fragments, or errors per field), so the
+page updates in place. CSRF protection is the same for both.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods
+
+from articles.selectors import article_get_published
+from comments.forms import CommentEditForm, CommentForm, CommentReportForm
+from comments.models import Comment, CommentStatus
+from comments.selectors import (
+    ORDER_NEWEST,
+    article_get_published_with_count,
+    article_list_published_with_counts,
+    ORDER_OLDEST,
+    comment_list_own,
+    comment_list_public,
+    comment_list_public_replies,
+    comment_page_public,
+    comment_reader_state,
+)
+from comments.services import (
+    comment_can_change,
+    comment_create,
+    comment_edit,
+    comment_edit_deadline,
+    comment_edit_window_message,
+    comment_report,
+    comment_withdraw,
+)
+from newsroom.http import client_ip, hash_ip
+
+OWN_COMMENTS_KEY = "own_comments"
+OWN_COMMENTS_MAX = 50
+REPORTED_KEY = "reported_comments"
+REPORTED_MAX = 200
+
+POSTED = "Thank you, your comment was received. It will appear here once an editor has approved it."
+EDITED = "Your comment was changed. It will be checked again before it appears."
+DELETED = "Your comment was deleted."
+REPORTED = "Thank you. An editor will look at this comment."
+
+
+def _is_fetch(request) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _errors(form) -> dict[str, list[str]]:
+    return {field: [e["message"] for e in errs] for field, errs in form.errors.get_json_data().items()}
+
+
+def _own_ids(request) -> set[int]:
+    return {int(pk) for pk in request.session.get(OWN_COMMENTS_KEY, [])}
+
+
+def _remember(request, key: str, pk: int, limit: int) -> None:
+    ids = [i for i in request.session.get(key, []) if i != pk]
+    request.session[key] = [*ids, pk][-limit:]
+
+
+def _session_hash(request) -> str:
+    """A keyed hash of the browser session, for one report per session."""
+    if not request.session.session_key:
+        request.session.save()
+    # hash_ip is a keyed HMAC of any string; the prefix keeps the spaces apart.
+    return hash_ip(f"session:{request.session.session_key}")
+
+
+def _decorate(comments, *, own_ids: set[int], reported: set[int], open_: bool) -> None:
+    """What the reader may do with each comment, for the template."""
+    for c in comments:
+        c.is_own = c.pk in own_ids
+        c.can_change = c.is_own and comment_can_change(c)
+        c.reported = c.pk in reported
+        c.can_reply = open_ and c.status == CommentStatus.APPROVED
+        if c.status != CommentStatus.APPROVED:
+            c.state = comment_reader_state(c)
+
+
+def article_list(request):
+    return render(
+        request, "comments/article_list.html", {"articles": article_list_published_with_counts()}
+    )
+
+
+def _comment_page(request, article, *, order: str, after: str):
+    """One page of top-level comments with their replies, the reader's own
+    unpublished ones attached where they belong. Constant queries: the page,
+    its replies, and (with a session) the reader's own comments."""
+    page, next_cursor = comment_page_public(
+        article=article, order=order, after=after, size=_page_size()
+    )
+    by_id = {c.pk: c for c in page}
+    for c in page:
+        c.reply_list = []
+    if by_id:
+        for reply in comment_list_public_replies(article=article, parent_ids=by_id):
+            by_id[reply.parent_id].reply_list.append(reply)
+    own_ids = _own_ids(request)
+    own_pending = []
+    if own_ids:
+        for c in comment_list_own(article=article, comment_ids=own_ids):
+            if c.parent_id in by_id:
+                by_id[c.parent_id].reply_list.append(c)
+            else:
+                c.in_own_list = True
+                own_pending.append(c)
+    reported = set(request.session.get(REPORTED_KEY, []))
+    everything = [*page, *own_pending, *(r for c in page for r in c.reply_list)]
+    _decorate(everything, own_ids=own_ids, reported=reported, open_=article.comments_open)
+    next_url = ""
+    if next_cursor:
+        next_url = "?" + urlencode({"order": order, "after": next_cursor})
+    return page, own_pending, next_url
+
+
+def _page_size() -> int:
+    from django.conf import settings
+
+    return max(1, settings.COMMENT_PAGE_SIZE)
+
+
+@require_http_methods(["GET", "POST"])
+def article_detail(request, slug):
+    article = article_get_published_with_count(slug=slug)
+    reply_to = None
+    if request.method == "POST":
+        form = CommentForm(request.POST, article=article)
+        if form.is_valid():
+            try:
+                comment = comment_create(
+                    article=article,
+                    **form.cleaned_data,
+                    ip_hash=hash_ip(client_ip(request)),
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                    signals=form.signals,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                _remember(request, OWN_COMMENTS_KEY, comment.pk, OWN_COMMENTS_MAX)
+                if _is_fetch(request):
+                    return JsonResponse(
+                        {
+                            "ok": True,
+                            "id": comment.pk,
+                            "parent": comment.parent_id,
+                            "message": POSTED,
+                            "html": _render_card(request, comment, article),
+                        },
+                        status=201,
+                    )
+                messages.success(request, POSTED)
+                return redirect(f"{article.get_absolute_url()}#comments-heading")
+        if _is_fetch(request):
+            return JsonResponse({"ok": False, "errors": _errors(form)}, status=400)
+        reply_to = _reply_target(article, form.data.get("parent", ""))
+    else:
+        reply_to = _reply_target(article, request.GET.get("reply_to", ""))
+        form = CommentForm(article=article, initial={"parent": reply_to.pk if reply_to else None})
+
+    order = ORDER_NEWEST if request.GET.get("order") == ORDER_NEWEST else ORDER_OLDEST
+    after = request.GET.get("after", "")
+    page, own_pending, next_url = _comment_page(request, article, order=order, after=after)
+    context = {
+        "article": article,
+        "comments": page,
+        "own_pending": own_pending,
+        "next_url": next_url,
+        "order": order,
+        "after": after,
+        "form": form,
+        "reply_to": reply_to,
+    }
+    if _is_fetch(request) and request.method == "GET":
+        html = render_to_string("comments/comment_items.html", context, request=request)
+        return JsonResponse({"html": html, "next": next_url})
+    return render(request, "comments/article_detail.html", context)
+
+
+def _reply_target(article, wanted: str) -> Comment | None:
+    """The public comment a no-JavaScript reply form answers, if any."""
+    if not str(wanted).isdigit():
+        return None
+    return comment_list_public(article=article).filter(pk=wanted).first()
+
+
+def _render_card(request, comment: Comment, article) -> str:
+    own = _own_ids(request)
+    comment.reply_list = []
+    _decorate([comment], own_ids=own, reported=set(), open_=article.comments_open)
+    template = "comments/comment.html" if comment.parent_id is None else "comments/reply.html"
+    return render_to_string(template, {"comment": comment, "article": article}, request=request)
+
+
+def _own_comment(request, article, pk: int) -> Comment:
+    """The reader's own comment, or 404: ownership is the session's list."""
+    if pk not in _own_ids(request):
+        raise Http404("Not your comment.")
+    return get_object_or_404(
+        Comment.objects.exclude(status=CommentStatus.REMOVED), pk=pk, article=article
+    )
+
+
+def _back(article, comment_pk=None) -> str:
+    return f"{article.get_absolute_url()}#{f'comment-{comment_pk}' if comment_pk else 'comments-heading'}"
+
+
+@require_http_methods(["GET", "POST"])
+def comment_edit_view(request, slug, pk):
+    article = article_get_published(slug=slug)
+    comment = _own_comment(request, article, pk)
+    if request.method == "POST":
+        form = CommentEditForm(request.POST)
+        if form.is_valid():
+            try:
+                comment = comment_edit(comment=comment, body=form.cleaned_data["body"])
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                if _is_fetch(request):
+                    return JsonResponse(
+                        {"ok": True, "message": EDITED, "html": _render_card(request, comment, article)}
+                    )
+                messages.success(request, EDITED)
+                return redirect(_back(article, comment.pk))
+        if _is_fetch(request):
+            return JsonResponse({"ok": False, "errors": _errors(form)}, status=400)
+    else:
+        form = CommentEditForm(initial={"body": comment.body})
+    context = {
+        "article": article,
+        "comment": comment,
+        "form": form,
+        "can_change": comment_can_change(comment),
+        "deadline": comment_edit_deadline(comment),
+        "closed_message": comment_edit_window_message(),
+    }
+    if _is_fetch(request):
+        return JsonResponse({"html": render_to_string("comments/edit_form.html", context, request=request)})
+    return render(request, "comments/edit_page.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def comment_delete_view(request, slug, pk):
+    article = article_get_published(slug=slug)
+    comment = _own_comment(request, article, pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            comment_withdraw(comment=comment)
+        except ValidationError as exc:
+            error = exc.messages[0]
+            if _is_fetch(request):
+                return JsonResponse({"ok": False, "errors": {"__all__": [error]}}, status=400)
+        else:
+            if _is_fetch(request):
+                return JsonResponse({"ok": True, "message": DELETED})
+            messages.success(request, DELETED)
+            return redirect(_back(article))
+    return render(
+        request,
+        "comments/delete_page.html",
+        {
+            "article": article,
+            "comment": comment,
+            "error": error,
+            "can_change": comment_can_change(comment),
+            "closed_message": comment_edit_window_message(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def comment_report_view(request, slug, pk):
+    article = article_get_published(slug=slug)
+    comment = get_object_or_404(comment_list_public(article=article), pk=pk)
+    if request.method == "POST":
+        form = CommentReportForm(request.POST)
+        if form.is_valid():
+            try:
+                comment_report(
+                    comment=comment,
+                    reason=form.cleaned_data["reason"],
+                    session_hash=_session_hash(request),
+                    ip_hash=hash_ip(client_ip(request)),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                _remember(request, REPORTED_KEY, comment.pk, REPORTED_MAX)
+                if _is_fetch(request):
+                    return JsonResponse({"ok": True, "message": REPORTED})
+                messages.success(request, REPORTED)
+                return redirect(_back(article, comment.pk))
+        if _is_fetch(request):
+            return JsonResponse({"ok": False, "errors": _errors(form)}, status=400)
+    else:
+        form = CommentReportForm()
+    context = {"article": article, "comment": comment, "form": form}
+    if _is_fetch(request):
+        return JsonResponse({"html": render_to_string("comments/report_form.html", context, request=request)})
+    return render(request, "comments/report_page.html", context)
