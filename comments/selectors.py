@@ -9,7 +9,9 @@ counts and everything else that shows comments to readers call it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
@@ -200,6 +202,49 @@ def comment_count_public(*, slugs: list[str]) -> dict[str, int]:
     return {slug: counts.get(slug, 0) for slug in slugs}
 
 
+# --- Rescoring with a new detector version ----------------------------------
+
+# What the checks themselves write when they route a comment: the check
+# (checking -> review/spam), a failed check (pending/checking -> review) and
+# a rescoring (review <-> spam), all without an actor.
+_CHECK_FROM = [
+    CommentStatus.CHECKING, CommentStatus.PENDING, CommentStatus.REVIEW, CommentStatus.SPAM,
+]
+_CHECK_TO = [CommentStatus.REVIEW, CommentStatus.SPAM]
+
+
+def comment_list_for_rescoring(*, statuses: Iterable[str], since: datetime) -> QuerySet[Comment]:
+    """Comments in ``statuses`` posted since ``since``, oldest id first, with
+    their article and ``decided_by_editor``: whether an editor has acted on
+    the comment (any event with an actor) after the checks last routed it.
+    Only the others may be moved by a rescoring. One query per slice."""
+    from django.db.models import Exists, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    last_check = (
+        ModerationEvent.objects.filter(
+            comment=OuterRef("pk"), actor__isnull=True,
+            from_status__in=_CHECK_FROM, to_status__in=_CHECK_TO,
+        )
+        .order_by("-id")
+        .values("id")[:1]
+    )
+    return (
+        Comment.objects.filter(status__in=list(statuses), created_at__gte=since)
+        .select_related("article")
+        .annotate(last_check_id=Subquery(last_check))
+        .annotate(
+            decided_by_editor=Exists(
+                ModerationEvent.objects.filter(
+                    comment=OuterRef("pk"), actor__isnull=False,
+                    id__gt=Coalesce(OuterRef("last_check_id"), 0),
+                )
+            )
+        )
+        .order_by("pk")
+    )
+
+
 # --- The editors' decisions, for the detectors ------------------------------
 
 
@@ -240,6 +285,40 @@ def _labels_for(reason_code: str) -> list[tuple[str, int]]:
     return []
 
 
+# The moment the history checks look back from; None: now. Set by
+# ``comment_history_as_of`` while a comment is checked again later.
+_history_as_of: ContextVar[datetime | None] = ContextVar("history_as_of", default=None)
+
+
+@contextmanager
+def comment_history_as_of(moment: datetime) -> Iterator[None]:
+    """Answer the detectors' history questions as they would have been
+    answered at ``moment`` (in this thread or task only).
+
+    The duplicate and posting-rate checks ask about "the last N minutes"
+    counted back from now. Rescoring a comment days later would find
+    nothing, and a comment sent to the spam folder because it was posted on
+    twenty articles at once would leave it. Within this block their window
+    ends at ``moment`` instead (the time the comment was posted), and
+    comments posted after it do not count.
+    """
+    token = _history_as_of.set(moment)
+    try:
+        yield
+    finally:
+        _history_as_of.reset(token)
+
+
+def _history_window(since: datetime) -> Q:
+    """``created_at`` from ``since`` to now, or the same span ending at the
+    moment set by ``comment_history_as_of``."""
+    moment = _history_as_of.get()
+    if moment is None:
+        return Q(created_at__gte=since)
+    span = timezone.now() - since
+    return Q(created_at__gte=moment - span, created_at__lte=moment)
+
+
 class CommentHistory:
     """What the detectors may know of stored comments (``detection.history``):
     registered by ``CommentsConfig.ready()``."""
@@ -251,7 +330,7 @@ class CommentHistory:
         for i, band in enumerate(bands):
             same_band |= Q(**{f"simhash_b{i}": band})
         rows = (
-            Comment.objects.filter(same_band, created_at__gte=since)
+            Comment.objects.filter(same_band, _history_window(since))
             .exclude(pk=exclude_id)
             .order_by("-created_at")
             .values_list("id", "simhash", "article_id")[:limit]
@@ -265,7 +344,7 @@ class CommentHistory:
         by_ip = Q(ip_hash=ip_hash) if ip_hash else Q(pk__in=[])
         # One query for both counts.
         counts = (
-            Comment.objects.filter(created_at__gte=since)
+            Comment.objects.filter(_history_window(since))
             .filter(by_email | by_ip)
             .exclude(pk=exclude_id)
             .aggregate(email=Count("pk", filter=by_email), ip=Count("pk", filter=by_ip))

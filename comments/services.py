@@ -28,7 +28,9 @@ import hashlib
 import json
 import logging
 import re
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -41,7 +43,12 @@ from articles.models import Article
 from articles.selectors import article_comments_expired
 from comments import hooks
 from comments.public_cache import article_cache_bump
-from detection.classifiers.base import CheckResult, CommentSample, TransientCheckError
+from detection.classifiers.base import (
+    CheckError,
+    CheckResult,
+    CommentSample,
+    TransientCheckError,
+)
 from detection.classifiers.pipeline import run_checks
 from comments.models import (
     Comment,
@@ -408,6 +415,198 @@ def comment_sweep_stuck(*, now=None) -> int:
         if comment_enqueue_check(comment_id=pk):
             requeued += 1
     return requeued
+
+
+# --- Rescoring with a new detector version -------------------------------
+
+# The statuses a rescoring may look at: comments still waiting for an
+# editor. Approved, rejected and removed comments were decided for good.
+RESCORABLE = (S.REVIEW, S.SPAM)
+
+
+@dataclass(frozen=True)
+class RescoreMove:
+    """One status change a rescoring made (or, dry, would make)."""
+
+    comment_id: int
+    from_status: str
+    to_status: str
+    old_spam: float | None
+    new_spam: float
+
+
+@dataclass
+class RescoreReport:
+    version: str
+    dry_run: bool = False
+    total: int = 0  # comments selected
+    scored: int = 0  # run through the checks so far
+    moved: list[RescoreMove] = field(default_factory=list)
+    rescored: int = 0  # new scores stored, status kept
+    unchanged: int = 0  # same scores, same status: nothing written
+    kept_by_editor: int = 0  # would move, but an editor decided
+    skipped: int = 0  # changed while scored, or a hosted checker was down
+
+
+def _score(value: float | None) -> str:
+    return "none" if value is None else f"{value:.2f}"
+
+
+def _live_detectors() -> str:
+    """The live detector version, as editors see it in the event log: the
+    trained version's name, or "shipped" with the shipped artefacts'."""
+    from detection.versions import SHIPPED, active_artifacts_dir, active_version_name
+
+    name = active_version_name()
+    if name != SHIPPED:
+        return name
+    manifest = active_artifacts_dir() / "manifest.json"
+    try:
+        built = json.loads(manifest.read_text(encoding="utf-8")).get("version")
+    except (OSError, ValueError):
+        built = None
+    return f"{SHIPPED} {built}" if built else SHIPPED
+
+
+def comment_rescore(
+    *,
+    statuses: Iterable[str] = RESCORABLE,
+    since: datetime,
+    batch_size: int = 200,
+    dry_run: bool = False,
+    progress: Callable[[RescoreReport], None] | None = None,
+) -> RescoreReport:
+    """Run the checks again, with the live detector version, on the
+    comments in ``statuses`` (review and/or spam) posted since ``since``.
+
+    1. Read the comments in slices of ``batch_size`` (keyset on the id, so
+       comments moving meanwhile are neither skipped nor read twice), each
+       with whether an editor acted on it since the checks last routed it
+       (``comment_list_for_rescoring``).
+    2. Score each one outside any transaction with ``run_checks``; the
+       history checks (duplicates, posting rate) look back from the time it
+       was posted, not from now (``comment_history_as_of``).
+    3. Route it with ``_route``: below the spam high band -> review, at or
+       above it -> spam. Never published: a trusted commenter's comment
+       waits for an editor like any other (they decide, not a rescoring).
+    4. Under the row lock, and only if the comment has not changed since it
+       was read: store the new scores and reasons, and move it when the
+       checks put it where it is (an editor's decision, including a comment
+       an editor marked spam from review, keeps its status), with one
+       ``ModerationEvent`` naming the version and the scores.
+
+    Nothing is written for a comment whose scores, reasons and status
+    would not change, so a second run with the same version changes
+    nothing. A hosted checker that cannot answer leaves the comment as it
+    was (partial scores never replace complete ones). ``dry_run`` scores
+    and reports without writing. ``progress`` is called after each slice.
+    """
+    from comments.selectors import comment_history_as_of, comment_list_for_rescoring
+
+    statuses = list(dict.fromkeys(statuses))
+    unknown = [s for s in statuses if s not in RESCORABLE]
+    if unknown or not statuses:
+        raise ValueError(
+            f"Cannot rescore status {', '.join(map(repr, unknown)) or 'none'}; "
+            f"choose among: {', '.join(RESCORABLE)}."
+        )
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1.")
+    report = RescoreReport(version=_live_detectors(), dry_run=dry_run)
+    candidates = comment_list_for_rescoring(statuses=statuses, since=since)
+    report.total = candidates.count()
+    last_pk = 0
+    while True:
+        batch = list(candidates.filter(pk__gt=last_pk)[:batch_size])
+        for comment in batch:
+            try:
+                with comment_history_as_of(comment.edited_at or comment.created_at):
+                    result = run_checks(comment_sample(comment), final_attempt=True)
+            except CheckError:
+                logger.warning("Could not rescore comment %s.", comment.pk, exc_info=True)
+                result = None
+            report.scored += 1
+            if result is None or result.unavailable:
+                report.skipped += 1
+                continue
+            _rescore_apply(comment=comment, result=result, report=report)
+        if progress is not None and batch:
+            progress(report)
+        if len(batch) < batch_size:
+            return report
+        last_pk = batch[-1].pk
+
+
+def _rescore_apply(*, comment: Comment, result: CheckResult, report: RescoreReport) -> None:
+    routed, flagged = _route(result, comment.article)
+    to_status = comment.status
+    if routed != comment.status:
+        if comment.decided_by_editor:
+            report.kept_by_editor += 1
+        else:
+            to_status = routed
+    reasons = [r.as_dict() for r in result.reasons]
+    same_scores = (
+        comment.spam_score == result.spam
+        and comment.toxicity_score == result.toxicity
+        and comment.flagged == flagged
+        and comment.reasons == reasons
+    )
+    if to_status == comment.status and same_scores:
+        report.unchanged += 1
+        return
+    move = None
+    if to_status != comment.status:
+        move = RescoreMove(
+            comment_id=comment.pk, from_status=comment.status, to_status=to_status,
+            old_spam=comment.spam_score, new_spam=result.spam,
+        )
+    if report.dry_run:
+        if move:
+            report.moved.append(move)
+        else:
+            report.rescored += 1
+        return
+    with transaction.atomic():
+        # Only if nobody changed it while it was scored (an editor's
+        # decision, an edit, a report): every status change sets
+        # ``status_changed_at``, and a decision waits for this lock.
+        unchanged_since_read = (
+            Comment.objects.select_for_update()
+            .filter(pk=comment.pk, status=comment.status, status_changed_at=comment.status_changed_at)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if unchanged_since_read is None:
+            report.skipped += 1
+            return
+        old_spam, old_toxicity = comment.spam_score, comment.toxicity_score
+        comment.spam_score = result.spam
+        comment.toxicity_score = result.toxicity
+        comment.risk = max(result.spam, result.toxicity)
+        comment.flagged = flagged
+        comment.reasons = reasons
+        comment.checked_at = timezone.now()
+        fields = ["spam_score", "toxicity_score", "risk", "flagged", "reasons", "checked_at"]
+        if move is None:
+            comment.save(update_fields=fields)
+            report.rescored += 1
+            return
+        comment.status = to_status
+        comment.status_changed_at = comment.checked_at
+        comment.save(update_fields=[*fields, "status", "status_changed_at"])
+        why = "; ".join(r.message for r in result.reasons) or "no rule fired"
+        _event(
+            comment=comment,
+            from_status=move.from_status,
+            to_status=to_status,
+            reason=(
+                f"Rescored with detectors {report.version}: "
+                f"spam {_score(old_spam)} -> {_score(result.spam)}, "
+                f"toxicity {_score(old_toxicity)} -> {_score(result.toxicity)}; {why}"
+            ),
+        )
+    report.moved.append(move)
 
 
 # --- Feedback to hosted checkers -------------------------------------------
