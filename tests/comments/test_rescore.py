@@ -1,8 +1,11 @@
 """`manage.py rescore_comments`: waiting comments checked again with the live
 detector version (the shipped model here), on real PostgreSQL."""
 
+import json
+import tempfile
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -21,8 +24,10 @@ from comments.services import (
     comment_mark_spam,
     comment_undo_decision,
 )
-from detection.classifiers.pipeline import run_checks
 from detection.classifiers.base import CommentSample
+from detection.classifiers.pipeline import run_checks
+from detection.models import DetectorVersion
+from detection.versions import _zip_dir, detectors_activate, shipped_artifacts_dir
 from tests.base import BaseTestCase, make_comment
 
 S = CommentStatus
@@ -101,6 +106,28 @@ class RescoreMovesTests(BaseTestCase):
             list(comment.events.values_list("from_status", "to_status", "actor")),
             [("", S.PENDING, None), (S.CHECKING, S.REVIEW, None), (S.REVIEW, S.SPAM, None)],
         )
+
+    def test_event_names_the_trained_version_that_is_live(self):
+        # The shipped artefacts stored as a trained version, as a retraining
+        # promotes one.
+        folder = Path(tempfile.mkdtemp())
+        for path in shipped_artifacts_dir().iterdir():
+            (folder / path.name).write_bytes(path.read_bytes())
+        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest["version"] = "2026.12.01.0900"
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+        row = DetectorVersion.objects.create(
+            version="2026.12.01.0900", archive=_zip_dir(folder), manifest=manifest
+        )
+        with override_settings(VAR_DIR=Path(tempfile.mkdtemp())):
+            detectors_activate(version=row)
+            self.addCleanup(detectors_activate, version=None)
+            comment = left_by_old_version(self.article, body=CIVIL, status=S.SPAM, spam=0.97)
+            out, _ = rescore("--since", "7")
+        self.assertTrue(
+            comment.events.last().reason.startswith("Rescored with detectors 2026.12.01.0900: spam 0.97 -> ")
+        )
+        self.assertIn("with detectors 2026.12.01.0900.", out)
 
     def test_new_scores_are_stored_when_the_status_stays(self):
         comment = left_by_old_version(self.article, body=CIVIL, status=S.REVIEW, spam=0.7)
