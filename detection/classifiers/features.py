@@ -45,19 +45,23 @@ MAX_TEXT_CHARS = 5000  # the rest of a very long comment is ignored
 
 # --- regular expressions -------------------------------------------------
 
-_TAG_RE = re.compile(r"<\s*(?:a\s[^>]*?href\s*=\s*[\"']?([^\"'\s>]+)[^>]*|/?\s*[a-zA-Z][^>]{0,200})>")
+# No repetition crosses a "<": each character is scanned by at most one
+# tag attempt, so unclosed tags ("<a <a <a ...") cost linear time.
+_TAG_RE = re.compile(r"<\s*(?:a\s[^<>]*?href\s*=\s*[\"']?([^\"'\s<>]+)[^<>]*|/?\s*[a-zA-Z][^<>]{0,200})>")
 _ZERO_WIDTH_RE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 _TLDS = (
     "com|net|org|info|biz|io|ly|co|me|us|uk|ru|de|fr|tk|xyz|top|site|online|"
     "club|shop|store|ws|cc|tv|gl|gd|be|eu|in|cn|pl|nl|it|es|ca|au|app|link"
 )
+# Repetitions that may have to give back (domain labels, e-mail parts,
+# amounts before a currency) are bounded, so a search is linear in the text.
 _TOKEN_RE = re.compile(
-    r"(?P<url>(?:https?://|www\.)\S+|\b[a-z0-9][a-z0-9-]{1,62}(?:\.[a-z0-9-]{1,62})*\.(?:"
+    r"(?P<url>(?:https?://|www\.)\S+|\b[a-z0-9][a-z0-9-]{1,62}(?:\.[a-z0-9-]{1,62}){0,8}\.(?:"
     + _TLDS
     + r")\b(?:/\S*)?)"
-    r"|(?P<email>\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b)"
+    r"|(?P<email>\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\b)"
     r"|(?P<phone>(?:\+|\b)\d[\d\s().-]{5,}\d\b)"
-    r"|(?P<money>[£$€¥]\s?\d[\d,.]*(?:\s?[km]\b)?|\b\d[\d,.]*\s?(?:£|€|\$|usd|eur|gbp|pounds?|dollars?|euros?)\b)"
+    r"|(?P<money>[£$€¥]\s?\d[\d,.]*(?:\s?[km]\b)?|\b\d[\d,.]{0,30}\s?(?:£|€|\$|usd|eur|gbp|pounds?|dollars?|euros?)\b)"
     r"|(?P<mention>@\w+)"
     r"|(?P<word>[^\W_](?:(?:[^\W_]|['’*@$!-])*[^\W_*])?|[^\W_][*]+)"
     r"|(?P<emoji>[\U0001F000-\U0001FAFF\u2600-\u27BF])",

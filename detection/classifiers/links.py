@@ -16,14 +16,18 @@ from detection.classifiers.text import fold
 
 _TLDS = r"(?:com|net|org|info|biz|io|co|ru|xyz|top|site|online|shop|me|ly|tk|uk|de|us|cn|in|club|live|link|click)"
 URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
-BARE_DOMAIN = re.compile(rf"\b[a-z0-9][a-z0-9-]{{0,62}}(?:\.[a-z0-9-]{{1,63}})*\.{_TLDS}\b(?:/[^\s]*)?", re.IGNORECASE)
+# Every repetition is bounded (a label is at most 63 characters; at most
+# 8 labels before the top-level domain), so each start position scans a
+# bounded stretch and a search is linear in the text (issue #15).
+BARE_DOMAIN = re.compile(rf"\b[a-z0-9][a-z0-9-]{{0,62}}(?:\.[a-z0-9-]{{1,63}}){{0,8}}\.{_TLDS}\b(?:/[^\s]*)?", re.IGNORECASE)
 # "example dot com", "example [dot] com", "example (.) com", "hxxp://",
 # "e x a m p l e . c o m"
 OBFUSCATED = re.compile(
-    rf"(?:\bhxxps?\b|\b[a-z0-9-]{{2,}}\s*[\[\(\{{<]\s*(?:dot|\.)\s*[\]\)\}}>]\s*{_TLDS}\b"
-    rf"|\b[a-z0-9-]{{2,}}\s+dot\s+{_TLDS}\b"
-    rf"|\b[a-z0-9-]{{2,}}\s+\.\s*{_TLDS}\b"
-    rf"|(?:\b\w\s){{4,}}\.\s?(?:c\so\sm|n\se\st|o\sr\sg)\b)",
+    rf"(?:\bhxxps?\b"
+    # One name (possessive: what follows it is never part of it), then the
+    # disguised dot: "[dot]", "(.)", " dot ", " . ".
+    rf"|\b[a-z0-9-]{{2,63}}+(?:\s*[\[\(\{{<]\s*(?:dot|\.)\s*[\]\)\}}>]\s*|\s+dot\s+|\s+\.\s*){_TLDS}\b"
+    rf"|(?:\b\w\s){{4,63}}\.\s?(?:c\so\sm|n\se\st|o\sr\sg)\b)",
     re.IGNORECASE,
 )
 

@@ -10,8 +10,8 @@ from detection.classifiers.text import fold
 # +44 20 7946 0958, (555) 123-4567, 07700 900123, +1-202-555-0143 ...
 PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d\s().\-]{7,17}\d(?!\w)")
 MONEY = re.compile(
-    r"(?:[$£€]\s?\d[\d,.]*\s?(?:k|usd|dollars?)?\s*(?:a|per|/)\s*(?:day|week|hour|month)"
-    r"|\b\d[\d,.]*\s?(?:usd|dollars?|euros?|pounds?)\s*(?:a|per|/)\s*(?:day|week|hour|month)"
+    r"(?:[$£€]\s?\d[\d,.]{0,30}\s?(?:k|usd|dollars?)?\s*(?:a|per|/)\s*(?:day|week|hour|month)"
+    r"|\b\d[\d,.]{0,30}\s?(?:usd|dollars?|euros?|pounds?)\s*(?:a|per|/)\s*(?:day|week|hour|month)"
     r"|\bearn(?:ed|ing)?\s+(?:up\s+to\s+)?[$£€]?\s?\d[\d,.]*"
     r"|\b(?:bitcoin|btc|eth|usdt|crypto)\s+(?:wallet|trading|investment|signals?|profit)"
     r"|\b(?:double|triple)\s+your\s+(?:money|investment|bitcoin)"
