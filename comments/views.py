@@ -40,6 +40,7 @@ from comments.services import (
     comment_withdraw,
 )
 from newsroom.http import client_ip, hash_ip
+from newsroom.throttles import form_throttle_message, form_throttle_wait
 
 OWN_COMMENTS_KEY = "own_comments"
 OWN_COMMENTS_MAX = 50
@@ -54,6 +55,23 @@ REPORTED = "Thank you. An editor will look at this comment."
 
 def _is_fetch(request) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _throttled(request, form, *, scope: str) -> int | None:
+    """Count this POST against the client's rate (FORM_THROTTLE_<SCOPE>).
+    Over it, the form gets an error (what was typed is kept, nothing is
+    saved) and the caller answers 429; returns the seconds to wait."""
+    wait = form_throttle_wait(request, scope=scope)
+    if wait is not None:
+        form.add_error(None, form_throttle_message(wait))
+    return wait
+
+
+def _refused(form, wait: int | None) -> JsonResponse:
+    response = JsonResponse({"ok": False, "errors": _errors(form)}, status=429 if wait else 400)
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 def _errors(form) -> dict[str, list[str]]:
@@ -135,9 +153,11 @@ def _page_size() -> int:
 def article_detail(request, slug):
     article = article_get_published_with_count(slug=slug)
     reply_to = None
+    wait = None
     if request.method == "POST":
         form = CommentForm(request.POST, article=article)
-        if form.is_valid():
+        wait = _throttled(request, form, scope="comment")
+        if wait is None and form.is_valid():
             try:
                 comment = comment_create(
                     article=article,
@@ -164,7 +184,7 @@ def article_detail(request, slug):
                 messages.success(request, POSTED)
                 return redirect(f"{article.get_absolute_url()}#comments-heading")
         if _is_fetch(request):
-            return JsonResponse({"ok": False, "errors": _errors(form)}, status=400)
+            return _refused(form, wait)
         reply_to = _reply_target(article, form.data.get("parent", ""))
     else:
         reply_to = _reply_target(article, request.GET.get("reply_to", ""))
@@ -186,7 +206,10 @@ def article_detail(request, slug):
     if _is_fetch(request) and request.method == "GET":
         html = render_to_string("comments/comment_items.html", context, request=request)
         return JsonResponse({"html": html, "next": next_url})
-    return render(request, "comments/article_detail.html", context)
+    response = render(request, "comments/article_detail.html", context, status=429 if wait else 200)
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 def _reply_target(article, wanted: str) -> Comment | None:
@@ -221,9 +244,11 @@ def _back(article, comment_pk=None) -> str:
 def comment_edit_view(request, slug, pk):
     article = article_get_published(slug=slug)
     comment = _own_comment(request, article, pk)
+    wait = None
     if request.method == "POST":
         form = CommentEditForm(request.POST)
-        if form.is_valid():
+        wait = _throttled(request, form, scope="comment")
+        if wait is None and form.is_valid():
             try:
                 comment = comment_edit(comment=comment, body=form.cleaned_data["body"])
             except ValidationError as exc:
@@ -236,7 +261,7 @@ def comment_edit_view(request, slug, pk):
                 messages.success(request, EDITED)
                 return redirect(_back(article, comment.pk))
         if _is_fetch(request):
-            return JsonResponse({"ok": False, "errors": _errors(form)}, status=400)
+            return _refused(form, wait)
     else:
         form = CommentEditForm(initial={"body": comment.body})
     context = {
@@ -249,7 +274,7 @@ def comment_edit_view(request, slug, pk):
     }
     if _is_fetch(request):
         return JsonResponse({"html": render_to_string("comments/edit_form.html", context, request=request)})
-    return render(request, "comments/edit_page.html", context)
+    return render(request, "comments/edit_page.html", context, status=429 if wait else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -286,9 +311,11 @@ def comment_delete_view(request, slug, pk):
 def comment_report_view(request, slug, pk):
     article = article_get_published(slug=slug)
     comment = get_object_or_404(comment_list_public(article=article), pk=pk)
+    wait = None
     if request.method == "POST":
         form = CommentReportForm(request.POST)
-        if form.is_valid():
+        wait = _throttled(request, form, scope="report")
+        if wait is None and form.is_valid():
             try:
                 comment_report(
                     comment=comment,
@@ -305,10 +332,10 @@ def comment_report_view(request, slug, pk):
                 messages.success(request, REPORTED)
                 return redirect(_back(article, comment.pk))
         if _is_fetch(request):
-            return JsonResponse({"ok": False, "errors": _errors(form)}, status=400)
+            return _refused(form, wait)
     else:
         form = CommentReportForm()
     context = {"article": article, "comment": comment, "form": form}
     if _is_fetch(request):
         return JsonResponse({"html": render_to_string("comments/report_form.html", context, request=request)})
-    return render(request, "comments/report_page.html", context)
+    return render(request, "comments/report_page.html", context, status=429 if wait else 200)

@@ -7,6 +7,7 @@ with a message naming the variable, rather than running half-configured.
 from __future__ import annotations
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -55,3 +56,20 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+# A throttle rate as DRF reads it: "<number>/<period>", the period's first
+# letter one of s(econd), m(inute), h(our), d(ay): "10/min", "1200/m".
+RATE_PATTERN = re.compile(r"[1-9][0-9]{0,8}/(?:s|sec|second|m|min|minute|h|hour|d|day)")
+
+
+def envrate(name: str, default: str) -> str:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip()
+    if not RATE_PATTERN.fullmatch(value):
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as 10/min (a number, '/', then s, min, hour or day), not {raw!r}"
+        )
+    return value

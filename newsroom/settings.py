@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from newsroom.env import envbool, envfloat, envint, envlist, envstr
+from newsroom.env import envbool, envfloat, envint, envlist, envrate, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("NEWSROOM_VAR_DIR", str(BASE_DIR / ".var")))
@@ -228,6 +228,10 @@ COMMENT_REPORT_THRESHOLD = envint("COMMENT_REPORT_THRESHOLD", 3)
 COMMENT_PAGE_SIZE = envint("COMMENT_PAGE_SIZE", 50)
 # Tell authors why an editor rejected their comment (never for spam).
 COMMENT_SHOW_REJECTION_REASON = envbool("COMMENT_SHOW_REJECTION_REASON", True)
+# POSTs per client (newsroom.http.client_ip) to the reader page's forms:
+# new comments and edits, and reports. Over it: 429 and nothing is saved.
+FORM_THROTTLE_COMMENT = envrate("FORM_THROTTLE_COMMENT", "10/min")
+FORM_THROTTLE_REPORT = envrate("FORM_THROTTLE_REPORT", "20/min")
 
 # --- Django REST framework -----------------------------------------------
 REST_FRAMEWORK = {
@@ -240,9 +244,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
-        "anon": envstr("API_THROTTLE_ANON", "120/min"),
-        "user": envstr("API_THROTTLE_USER", "600/min"),
-        "comment_submit": envstr("API_THROTTLE_SUBMIT", "10/min"),
+        "anon": envrate("API_THROTTLE_ANON", "120/min"),
+        "user": envrate("API_THROTTLE_USER", "600/min"),
+        "comment_submit": envrate("API_THROTTLE_SUBMIT", "10/min"),
     },
     "EXCEPTION_HANDLER": "newsroom.api.exception_handler",
 }
@@ -269,8 +273,8 @@ COMMENTS_API_SUBMIT_THROTTLES = [
     "partners.authentication.AnonSubmitThrottle",
 ]
 # Default throttles of partner API keys (a key can set its own rates).
-API_THROTTLE_KEY_READ = envstr("API_THROTTLE_KEY_READ", "1200/min")
-API_THROTTLE_KEY_SUBMIT = envstr("API_THROTTLE_KEY_SUBMIT", "60/min")
+API_THROTTLE_KEY_READ = envrate("API_THROTTLE_KEY_READ", "1200/min")
+API_THROTTLE_KEY_SUBMIT = envrate("API_THROTTLE_KEY_SUBMIT", "60/min")
 # How long a page of public comments stays in Redis (it is invalidated at
 # once on every change; this only bounds a missed invalidation).
 API_CACHE_TTL = envint("API_CACHE_TTL", 300)
@@ -352,6 +356,9 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG
 # Number of trusted proxies in front of the app; the client IP is taken from
 # X-Forwarded-For only that many hops back (never trusted when 0).
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+# The project's throttles name clients by newsroom.http.client_ip; any DRF
+# throttle that does not is held to the same proxy count.
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = envstr("TIME_ZONE", "UTC")

@@ -22,6 +22,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {  # noqa: F405
     "anon": "10000/min", "user": "10000/min", "comment_submit": "10000/min",
 }}
+FORM_THROTTLE_COMMENT = FORM_THROTTLE_REPORT = "10000/min"
 CELERY_TASK_DEFAULT_QUEUE = f"{_name}-test"
 # Editors' list changes take effect at once in tests.
 COMMENT_LISTS_RECHECK_SECONDS = 0

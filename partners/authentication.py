@@ -8,13 +8,9 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
-from rest_framework.throttling import (
-    AnonRateThrottle,
-    ScopedRateThrottle,
-    SimpleRateThrottle,
-    UserRateThrottle,
-)
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
+from newsroom.throttles import ClientIdentMixin, ClientRateThrottle, FixedWindowMixin
 from partners.models import ApiKey
 from partners.selectors import api_key_get_active
 
@@ -67,48 +63,7 @@ class HasApiKeyScope(BasePermission):
         return allowed
 
 
-def _count_in_window(cache, key: str, ttl: int) -> int:
-    """Add one to a counter that expires after ttl seconds; return it."""
-    backend = getattr(cache, "_cache", None)
-    if backend is not None and hasattr(backend, "get_client"):
-        # Redis: INCR and EXPIRE in one round trip, atomic per command.
-        full_key = cache.make_and_validate_key(key)
-        pipe = backend.get_client(full_key, write=True).pipeline(transaction=False)
-        pipe.incr(full_key)
-        pipe.expire(full_key, ttl)
-        return pipe.execute()[0]
-    cache.add(key, 0, timeout=ttl)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=ttl)
-        return 1
-
-
-class FixedWindowMixin:
-    """Count requests per fixed window with one atomic Redis INCR, instead
-    of DRF's list of timestamps (which is read, filtered and written back
-    whole on every request: O(rate) work at high rates). A client may burst
-    up to twice its rate across a window boundary."""
-
-    def allow_request(self, request, view):
-        if self.rate is None:
-            return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
-            return True
-        now = self.timer()
-        window = int(now // self.duration)
-        count = _count_in_window(self.cache, f"{self.key}:{window}", self.duration + 1)
-        self.window_end = (window + 1) * self.duration
-        self.now = now
-        return count <= self.num_requests
-
-    def wait(self):
-        return max(1, int(self.window_end - self.now + 0.999))
-
-
-class ApiKeyRateThrottle(FixedWindowMixin, SimpleRateThrottle):
+class ApiKeyRateThrottle(ClientRateThrottle):
     """Per-key throttle, counted in the cache (Redis), at the key's own
     rate or the API_THROTTLE_KEY_* default. Skipped without a key."""
 
@@ -130,9 +85,9 @@ class ApiKeyRateThrottle(FixedWindowMixin, SimpleRateThrottle):
         return f"throttle_apikey_{self.scope}_{request.auth.pk}"
 
 
-class AnonReadThrottle(FixedWindowMixin, AnonRateThrottle):
-    """Anonymous reads: the lower ``anon`` rate. Requests with a key or a
-    logged-in user are not counted here."""
+class AnonReadThrottle(ClientIdentMixin, FixedWindowMixin, AnonRateThrottle):
+    """Anonymous reads: the lower ``anon`` rate per client (``client_ip``).
+    Requests with a key or a logged-in user are not counted here."""
 
     def allow_request(self, request, view):
         if isinstance(request.auth, ApiKey):
@@ -140,7 +95,7 @@ class AnonReadThrottle(FixedWindowMixin, AnonRateThrottle):
         return super().allow_request(request, view)
 
 
-class UserReadThrottle(FixedWindowMixin, UserRateThrottle):
+class UserReadThrottle(ClientIdentMixin, FixedWindowMixin, UserRateThrottle):
     """Logged-in users (editors' tools): the ``user`` rate."""
 
     def get_cache_key(self, request, view):
@@ -159,9 +114,10 @@ class ApiKeySubmitThrottle(ApiKeyRateThrottle):
         super().__init__("submit")
 
 
-class AnonSubmitThrottle(ScopedRateThrottle):
+class AnonSubmitThrottle(ClientIdentMixin, ScopedRateThrottle):
     """Submissions without a key: the view's ``comment_submit`` rate per
-    client. Requests with a key are counted by ApiKeySubmitThrottle."""
+    client (``client_ip``, so a forged X-Forwarded-For is the same client).
+    Requests with a key are counted by ApiKeySubmitThrottle."""
 
     def allow_request(self, request, view):
         if isinstance(request.auth, ApiKey):
