@@ -134,7 +134,10 @@ class Gunicorn:
             [PYTHON, "-m", "gunicorn", "newsroom.wsgi:application",
              "-b", f"127.0.0.1:{self.port}", "-w", str(workers),
              "-k", "gthread", "--threads", str(threads), "--keep-alive", "30",
-             "--log-level", "warning"],
+             "--log-level", "warning",
+             # gunicorn 27 opens a control socket at one fixed path per user:
+             # a second gunicorn on the host would take it over.
+             "--no-control-socket"],
             cwd=ROOT, env=server_env(**env),
         )
         deadline = time.monotonic() + 30

@@ -32,10 +32,20 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A fresh page. Every browser test also checks that the site's
+    Content-Security-Policy blocked nothing the page needed."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    blocked = []
+    page.on(
+        "console",
+        lambda msg: blocked.append(msg.text)
+        if msg.type == "error" and "Content Security Policy" in msg.text
+        else None,
+    )
     yield page
     context.close()
+    assert not blocked, f"The Content-Security-Policy blocked: {blocked}"
 
 
 def sign_in(page, url: str, username: str, password: str) -> None:
