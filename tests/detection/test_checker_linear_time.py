@@ -15,9 +15,9 @@ import re
 import types
 from unittest import mock
 
-from comments.classifiers import features, links, lures, model, shouting, terms, text, threats
-from comments.classifiers.base import CommentSample
-from comments.classifiers.pipeline import run_checks
+from detection.classifiers import features, links, lures, model, shouting, terms, text, threats
+from detection.classifiers.base import CommentSample
+from detection.classifiers.pipeline import run_checks
 from tests.base import BaseTestCase
 from tests.regex_steps import OverBudget, spans, steps
 
