@@ -27,3 +27,9 @@ def hash_ip(ip: str) -> str:
         return ""
     key = hashlib.sha256(b"newsroom-ip:" + settings.SECRET_KEY.encode()).digest()
     return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()
+
+
+def client_ip_hash(request: HttpRequest) -> str:
+    """The client's address as a keyed hash: what sign-in lockouts count
+    and log (django-axes), so no address is kept in clear."""
+    return hash_ip(client_ip(request))

@@ -9,6 +9,7 @@ project runs on embedded defaults: SQLite in ``.var/`` and, without
 from __future__ import annotations
 
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -34,7 +35,7 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = envstr("SITE_NAME", "The Newsroom")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "newsroom.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,6 +46,9 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Lower apps first; each depends only on those above it in this list
     # (docs/decisions/0009-app-layering.md).
     "articles",
@@ -62,8 +66,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers locked-out sign-ins.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -342,6 +349,37 @@ if WHITENOISE_USE_FINDERS:
     )
 
 # --- Security -------------------------------------------------------------------
+# --- Admin sign-in: lockouts and two-factor (docs/security.md) -----------------
+# django-axes counts failed sign-ins per account and per client (client_ip,
+# so TRUSTED_PROXY_COUNT applies); LOGIN_FAILURE_LIMIT failures lock that
+# account, and that client, for LOGIN_LOCKOUT_MINUTES (each failure during
+# a lockout restarts it). Every failure and lockout is logged (axes.*).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+if REDIS_URL:
+    # Counted in Redis under a keyed hash of the address, never the address
+    # itself; logs name the account and that hash.
+    AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+    AXES_CLIENT_IP_CALLABLE = "newsroom.http.client_ip_hash"
+    AXES_SENSITIVE_PARAMETERS = []
+else:
+    # The file cache has no atomic counters: count in the database, whose
+    # tables hold the address (an IP column), masked in the logs.
+    AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+    AXES_CLIENT_IP_CALLABLE = "newsroom.http.client_ip"
+    AXES_SENSITIVE_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# Staff sign in with a password and a TOTP code (django-otp) when on. Give
+# every staff member a confirmed TOTP device first (docs/security.md).
+ADMIN_TOTP_REQUIRED = envbool("ADMIN_TOTP_REQUIRED", False)
+OTP_TOTP_ISSUER = SITE_NAME
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

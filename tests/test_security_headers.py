@@ -27,7 +27,7 @@ PRODUCTION = {
 def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
     clean = {
         k: v for k, v in os.environ.items()
-        if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG") and not k.startswith("SECURE_")
+        if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE") and not k.startswith("SECURE_")
     }
     clean.update(env, DJANGO_SETTINGS_MODULE="newsroom.settings")
     return subprocess.run(

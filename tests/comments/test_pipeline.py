@@ -60,8 +60,8 @@ def test_post_check_approve_publish(celery_worker):
     # An editor approves it with the admin action.
     editor = Client()
     ensure_editors_group()
-    make_editor("edna", "pw")
-    editor.login(username="edna", password="pw")
+    # force_login: django-axes needs the request that Client.login() omits.
+    editor.force_login(make_editor("edna", "pw"))
     response = editor.post(
         reverse("admin:comments_comment_changelist"),
         {"action": "approve_comments", "_selected_action": [comment.pk]},
