@@ -52,6 +52,7 @@ from comments.services import (
     IDEMPOTENCY_KEY_PATTERN,
     IdempotencyConflict,
     comment_create_idempotent,
+    idempotency_scope,
     validate_idempotency_key,
 )
 from newsroom.api import CommentCursorPagination, conditional_json_response
@@ -164,7 +165,8 @@ class CommentListCreateApi(APIView):
         responses={
             202: OpenApiResponse(
                 response=CommentCreatedOutputSerializer,
-                description="Stored as pending. `Idempotent-Replayed: true` when an "
+                description="Stored; the answer is always `pending`, whatever the "
+                "checks or a ban decide. `Idempotent-Replayed: true` when an "
                 "earlier request with the same Idempotency-Key created it.",
             ),
             **ERRORS,
@@ -198,7 +200,9 @@ class CommentListCreateApi(APIView):
                 comment, replayed = comment_create_idempotent(
                     article=article,
                     data=serializer.validated_data,
-                    client=client_identity(request),
+                    client=idempotency_scope(
+                        client=client_identity(request), article=article, data=serializer.validated_data
+                    ),
                     idempotency_key=validate_idempotency_key(idempotency_key),
                     create=create,
                 )

@@ -1,5 +1,6 @@
 """API serializers: output-only for reads, input-only for writes."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from comments.models import Comment, DecisionReason
@@ -29,10 +30,19 @@ class CommentCreateInputSerializer(serializers.Serializer):
     parent = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
 
 
-class CommentCreatedOutputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Comment
-        fields = ["id", "status"]
+class CommentCreatedOutputSerializer(serializers.Serializer):
+    """What a submitter learns: the new comment's id, and ``pending``
+    always. The live status would tell anyone whether an address is banned
+    (its comments are rejected at once) and show a shadow-banned author the
+    ban meant to be invisible to them; a replayed Idempotency-Key would
+    reveal what the checks decided."""
+
+    id = serializers.IntegerField()
+    status = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "string", "enum": ["pending"]})
+    def get_status(self, comment) -> str:
+        return "pending"
 
 
 class CommentModerationOutputSerializer(serializers.ModelSerializer):

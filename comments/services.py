@@ -908,7 +908,8 @@ def idempotency_records_purge(*, now=None) -> int:
 def comment_create_idempotent(
     *, article: Article, data: dict, client: str, idempotency_key: str, create
 ) -> tuple[Comment, bool]:
-    """Create a comment once per (client, Idempotency-Key).
+    """Create a comment once per (client, Idempotency-Key); ``client`` is
+    an ``idempotency_scope``.
 
     Returns (comment, replayed). ``create`` is a function that creates the
     comment (``comments.services.comment_create`` with the request's
@@ -949,6 +950,18 @@ def comment_create_idempotent(
             return found
         raise
     return comment, False
+
+
+def idempotency_scope(*, client: str, article: Article, data: dict) -> str:
+    """The space an Idempotency-Key lives in. A user or an API key has its
+    own. Anonymous clients (``ip:...``) share addresses (offices, mobile
+    networks), so their keys are scoped to the request as well: nobody can
+    replay, or block with a conflict, a neighbour's submission by guessing
+    its key."""
+    if not client.startswith("ip:"):
+        return client
+    request_hash = _request_hash({"article": article.pk, **data})
+    return "ipreq:" + hashlib.sha256(f"{client}|{request_hash}".encode()).hexdigest()
 
 
 IDEMPOTENCY_KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"

@@ -34,8 +34,9 @@ class IdempotencyKeyTests(BaseTestCase):
         self.assertEqual(Comment.objects.count(), 1)
 
     def test_same_key_other_body_is_422_and_creates_nothing(self):
-        self.post()
-        response = self.post({**PAYLOAD, "body": "Something else."})
+        _, raw = api_key_create(name="App", can_submit=True)
+        self.post(HTTP_X_API_KEY=raw)
+        response = self.post({**PAYLOAD, "body": "Something else."}, HTTP_X_API_KEY=raw)
         self.assertEqual(response.status_code, 422)
         self.assertEqual(
             response.json(),
@@ -66,6 +67,19 @@ class IdempotencyKeyTests(BaseTestCase):
         self.assertEqual(
             set(IdempotencyRecord.objects.values_list("client", flat=True).order_by("client")).__len__(), 2
         )
+
+    def test_anonymous_keys_are_scoped_to_the_request_too(self):
+        # Two people behind one address (an office) happen to use one key:
+        # each gets their own comment, and neither learns of the other's.
+        first = self.post()
+        neighbour = self.post({**PAYLOAD, "author_email": "bo@example.org", "body": "Mine."})
+        self.assertEqual(neighbour.status_code, 202)
+        self.assertNotIn("Idempotent-Replayed", neighbour)
+        self.assertNotEqual(first.json()["id"], neighbour.json()["id"])
+        # A real retry (same client, same request) is still a replay.
+        self.assertEqual(self.post()["Idempotent-Replayed"], "true")
+        self.assertEqual(Comment.objects.count(), 2)
+        self.assertTrue(all(c.startswith("ipreq:") for c in IdempotencyRecord.objects.values_list("client", flat=True)))
 
     def test_without_key_every_post_creates(self):
         APIClient().post(LIST_URL, PAYLOAD, format="json")
