@@ -88,3 +88,22 @@ class ModerationDashboard(Comment):
     class Meta:
         proxy = True
         verbose_name = verbose_name_plural = "moderation dashboard"
+
+
+class NoticeAddress(models.Model):
+    """An e-mail address that asked to hear about its comments' fate.
+
+    Double opt-in: nothing about a comment is mailed to the address until
+    someone there follows the one confirmation link it is ever sent. Only
+    a keyed hash of the address is kept here (``newsroom.http.hash_ip`` of
+    ``email:<address>``); the comments hold the address itself.
+    """
+
+    email_hash = models.CharField(max_length=64, unique=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        state = "confirmed" if self.confirmed_at else "unconfirmed"
+        return f"Notice address {self.email_hash[:12]}… ({state})"

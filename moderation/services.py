@@ -11,24 +11,30 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
 from articles.selectors import article_comments_expired
 from moderation.selectors import desk_queue_depth
-from moderation.models import Ban, BanKind, BanMode, QueueAlert
-from comments.models import Comment, CommentStatus
+from moderation.models import Ban, BanKind, BanMode, NoticeAddress, QueueAlert
+from comments.models import Comment, CommentStatus, DecisionReason
 from newsroom.http import hash_ip
+from newsroom.throttles import count_in_window
 
 logger = logging.getLogger(__name__)
 S = CommentStatus
+NOTICE_SALT = "moderation.notice-confirm"
 
 
 def desk_after_transition(*, comment: Comment, from_status: str, to_status: str) -> None:
@@ -55,10 +61,71 @@ def _enqueue_author_notice(*, comment_id: int, status: str) -> None:
         logger.warning("Could not enqueue notice for comment %s.", comment_id, exc_info=True)
 
 
+def notice_address_hash(email: str) -> str:
+    return hash_ip(f"email:{email.strip().lower()}")
+
+
+def _notice_mail_allowed(*, email_hash: str) -> bool:
+    """Count one mail to the address; False past NOTICE_MAILS_PER_DAY (a
+    fixed calendar day, UTC) so that no address can be flooded."""
+    day = int(time.time() // 86400)
+    count = count_in_window(cache, f"notice_mails:{email_hash}:{day}", 86400 + 3600)
+    if count > settings.NOTICE_MAILS_PER_DAY:
+        logger.warning("Notice mail to %s… not sent: %s today.", email_hash[:12], settings.NOTICE_MAILS_PER_DAY)
+        return False
+    return True
+
+
+def _rejected_as_spam(comment: Comment) -> bool:
+    reason = comment.events.order_by("-id").values_list("reason_code", flat=True).first()
+    return reason == DecisionReason.SPAM
+
+
+def notice_confirmation_url(*, email: str) -> str:
+    token = signing.dumps(email.strip().lower(), salt=NOTICE_SALT, compress=True)
+    return settings.SITE_URL.rstrip("/") + reverse("moderation:notice-confirm", args=[token])
+
+
+def _notice_confirmation_send(*, address: NoticeAddress, email: str) -> bool:
+    """The one confirmation mail an address ever gets. It quotes nothing
+    a commenter wrote (not the name, not the comment): only the site's own
+    words and the link."""
+    sent = NoticeAddress.objects.filter(pk=address.pk, confirmation_sent_at__isnull=True).update(
+        confirmation_sent_at=timezone.now()
+    )
+    if not sent or not _notice_mail_allowed(email_hash=address.email_hash):
+        return False
+    days = settings.NOTICE_CONFIRM_DAYS
+    text = (
+        f"Someone asked {settings.SITE_NAME} to e-mail this address when an editor decides "
+        f"on a comment posted with it.\n\nIf that was you, confirm within {days} days:\n\n"
+        f"{notice_confirmation_url(email=email)}\n\nIf it was not you, ignore this mail: "
+        f"this address will not be written to again.\n\n-- {settings.SITE_NAME}\n"
+    )
+    send_mail(f"Confirm notices from {settings.SITE_NAME}", text, None, [email])
+    return True
+
+
 def comment_notify_author(*, comment_id: int, status: str) -> bool:
     """Mail the author that their comment was approved or rejected, if it
-    still is and they have not been told already. Returns whether a mail
-    was sent."""
+    still is, they have not been told already, and their address confirmed
+    (double opt-in). An unconfirmed address gets, once ever, a mail asking
+    it to confirm; the notice follows the confirmation. Spam, and comments
+    rejected as spam, are never notified. Returns whether a notice was sent."""
+    comment = (
+        Comment.objects.select_related("article")
+        .filter(pk=comment_id, status=status, notify_author=True, shadow=False)
+        .exclude(author_notified_status=status)
+        .first()
+    )
+    if comment is None or status not in (S.APPROVED, S.REJECTED):
+        return False
+    if status == S.REJECTED and _rejected_as_spam(comment):
+        return False
+    address, _ = NoticeAddress.objects.get_or_create(email_hash=notice_address_hash(comment.author_email))
+    if address.confirmed_at is None:
+        _notice_confirmation_send(address=address, email=comment.author_email)
+        return False
     # Claim the notice with a conditional update: a duplicated task, or a
     # decision undone and taken again, sends one mail.
     claimed = (
@@ -66,9 +133,8 @@ def comment_notify_author(*, comment_id: int, status: str) -> bool:
         .exclude(author_notified_status=status)
         .update(author_notified_status=status)
     )
-    if not claimed:
+    if not claimed or not _notice_mail_allowed(email_hash=address.email_hash):
         return False
-    comment = Comment.objects.select_related("article").get(pk=comment_id)
     headline = comment.article.headline
     if status == S.APPROVED:
         subject = "Your comment was published"
@@ -85,6 +151,27 @@ def comment_notify_author(*, comment_id: int, status: str) -> bool:
     text += f"\nYour comment:\n\n{comment.body}\n\n-- {settings.SITE_NAME}\n"
     send_mail(subject, text, None, [comment.author_email])
     return True
+
+
+def notice_address_confirm(*, token: str) -> int:
+    """Confirm the address a confirmation link was sent to, then send the
+    notices its decided comments were waiting for. Returns how many."""
+    try:
+        email = signing.loads(token, salt=NOTICE_SALT, max_age=timedelta(days=settings.NOTICE_CONFIRM_DAYS))
+    except signing.SignatureExpired:
+        raise ValidationError("This confirmation link has expired.", code="expired")
+    except signing.BadSignature:
+        raise ValidationError("This confirmation link is not valid.", code="invalid")
+    address, _ = NoticeAddress.objects.get_or_create(email_hash=notice_address_hash(email))
+    NoticeAddress.objects.filter(pk=address.pk, confirmed_at__isnull=True).update(confirmed_at=timezone.now())
+    waiting = (
+        Comment.objects.filter(
+            author_email__iexact=email, notify_author=True, shadow=False, status__in=[S.APPROVED, S.REJECTED]
+        )
+        .exclude(author_notified_status=models.F("status"))
+        .values_list("pk", "status")
+    )
+    return sum(comment_notify_author(comment_id=pk, status=status) for pk, status in waiting)
 
 
 def queue_alert_check(*, now: datetime | None = None) -> int:

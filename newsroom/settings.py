@@ -459,3 +459,10 @@ EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "comments@localhost")
+# Links in mails start with this (the confirmation link of notices).
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
+# Commenters' notices: an address is mailed about a comment only after it
+# confirmed the one link it is sent (valid NOTICE_CONFIRM_DAYS), and gets
+# at most NOTICE_MAILS_PER_DAY mails a day.
+NOTICE_CONFIRM_DAYS = envint("NOTICE_CONFIRM_DAYS", 7)
+NOTICE_MAILS_PER_DAY = envint("NOTICE_MAILS_PER_DAY", 5)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("articles.api_urls")),
     path("api/", include("comments.urls")),
+    path("", include("moderation.urls")),
     path("", include("comments.page_urls")),
 ]
 

@@ -8,9 +8,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from moderation.services import comment_notify_author, queue_alert_check, queue_alert_set
+from moderation.services import comment_notify_author, notice_address_hash, queue_alert_check, queue_alert_set
 from comments.models import Comment, CommentStatus
-from moderation.models import QueueAlert
+from moderation.models import NoticeAddress, QueueAlert
 from comments.services import comment_approve, comment_reject, comment_undo_decision
 from tests.base import BaseTestCase, make_comment
 
@@ -18,7 +18,18 @@ S = CommentStatus
 DASHBOARD = reverse("admin:moderation_moderationdashboard_changelist")
 
 
+def confirm(email: str) -> None:
+    """The address confirmed its notices (double opt-in)."""
+    NoticeAddress.objects.update_or_create(
+        email_hash=notice_address_hash(email), defaults={"confirmed_at": timezone.now()}
+    )
+
+
 class AuthorNotificationTests(BaseTestCase):
+    def setUp(self):
+        confirm("ann@example.org")
+        confirm("reader@example.org")
+
     def test_decision_enqueues_a_notice_after_the_undo_window(self):
         c = make_comment(self.article, status=S.REVIEW, notify_author=True)
         with mock.patch("moderation.tasks.comment_notify_author.apply_async") as send, \
