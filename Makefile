@@ -4,12 +4,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test lint migrate editor bench clean help
+.PHONY: run test lint migrate editor bench audit clean help
 
 help:
 	@echo "make run    - install, migrate, create the demo editor, start web + worker + beat on :$(PORT)"
 	@echo "make test   - start PostgreSQL/Redis if needed, install Chromium if needed, run the suite"
 	@echo "make bench  - run the benchmarks under bench/"
+	@echo "make audit  - check the pinned requirements for known vulnerabilities (needs PyPI)"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,9 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/check_pipeline.py
 	$(BIN)/python bench/article_page.py
 	$(BIN)/python bench/api.py
+
+audit: $(VENV)/.dev
+	$(BIN)/python scripts/audit.py
 
 clean:
 	rm -rf .var test-artifacts staticfiles .pytest_cache
