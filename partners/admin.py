@@ -1,6 +1,8 @@
 import json
 
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 
 from partners.models import ApiKey, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -18,22 +20,24 @@ class ApiKeyAdmin(admin.ModelAdmin):
               "prefix", "last_used_at", "created_at")
 
     def save_model(self, request, obj, form, change):
-        raw = None
         if not change:
             raw, prefix = api_key_generate()
             api_key_set_secret(key=obj, raw=raw, prefix=prefix)
+            obj._raw_key = raw  # never saved: shown once, below
         super().save_model(request, obj, form, change)
-        if raw:
-            # Only the hash is stored: this is the one time it is shown.
-            self.message_user(
-                request,
-                format_html(
-                    "The new API key for {} is <code>{}</code>. Copy it now: "
-                    "it is stored hashed and will not be shown again.",
-                    obj.name, raw,
-                ),
-                level=messages.WARNING,
-            )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """Show the new key in this response's page, once, uncached; never
+        in a message (Django's messages cookie is signed, not encrypted)."""
+        raw = getattr(obj, "_raw_key", None)
+        if raw is None:
+            return super().response_add(request, obj, post_url_continue)
+        response = TemplateResponse(
+            request, "admin/partners/apikey/created.html",
+            {**self.admin_site.each_context(request), "key": obj, "raw": raw, "title": "API key created"},
+        )
+        add_never_cache_headers(response)
+        return response
 
 
 @admin.register(WebhookEndpoint)

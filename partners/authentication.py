@@ -10,6 +10,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
+from newsroom.env import RATE_PATTERN
 from newsroom.throttles import ClientIdentMixin, ClientRateThrottle, FixedWindowMixin
 from partners.models import ApiKey
 from partners.selectors import api_key_get_active
@@ -75,9 +76,11 @@ class ApiKeyRateThrottle(ClientRateThrottle):
         if not isinstance(key, ApiKey):
             return True
         if self.scope == "submit":
-            self.rate = key.submit_rate or settings.API_THROTTLE_KEY_SUBMIT
+            own, default = key.submit_rate, settings.API_THROTTLE_KEY_SUBMIT
         else:
-            self.rate = key.read_rate or settings.API_THROTTLE_KEY_READ
+            own, default = key.read_rate, settings.API_THROTTLE_KEY_READ
+        # A rate saved before it was validated must not turn into a 500.
+        self.rate = own if own and RATE_PATTERN.fullmatch(own) else default
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
 

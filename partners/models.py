@@ -11,7 +11,17 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from newsroom.env import RATE_PATTERN
 from partners.addresses import webhook_url_problem
+
+
+def validate_rate(value: str) -> None:
+    """A throttle rate DRF can read ("60/min"): anything else would make
+    every request with the key a server error."""
+    if value and not RATE_PATTERN.fullmatch(value):
+        raise ValidationError(
+            "Enter a rate such as 60/min: a number, '/', then s, min, hour or day.", code="invalid_rate"
+        )
 
 
 def _new_webhook_secret() -> str:
@@ -29,11 +39,11 @@ class ApiKey(models.Model):
     can_read = models.BooleanField(default=True, help_text="Scope: read comments and counts.")
     can_submit = models.BooleanField(default=False, help_text="Scope: submit comments.")
     read_rate = models.CharField(
-        max_length=20, blank=True,
+        max_length=20, blank=True, validators=[validate_rate],
         help_text="Read throttle, e.g. 1200/min. Empty: API_THROTTLE_KEY_READ.",
     )
     submit_rate = models.CharField(
-        max_length=20, blank=True,
+        max_length=20, blank=True, validators=[validate_rate],
         help_text="Submission throttle, e.g. 60/min. Empty: API_THROTTLE_KEY_SUBMIT.",
     )
     is_active = models.BooleanField(default=True)

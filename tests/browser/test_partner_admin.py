@@ -27,7 +27,7 @@ def test_admin_creates_key_shown_once_and_sees_delivery_attempts(live_server, pa
     page.get_by_label("Name").fill("Partner app")
     page.get_by_label("Can submit").check()
     page.get_by_role("button", name="Save", exact=True).click()
-    message = page.locator(".messagelist")
+    message = page.locator(".api-key-created")
     message.get_by_text("will not be shown again").wait_for()
     page.screenshot(path=str(artifacts_dir / "admin-api-key-created.png"), full_page=True)
     raw = message.locator("code").inner_text()

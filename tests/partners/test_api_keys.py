@@ -129,3 +129,41 @@ class ApiKeyAdminTests(BaseTestCase):
         change = client.get(reverse("admin:partners_apikey_change", args=[key.pk])).content.decode()
         self.assertNotIn(raw, change)
         self.assertIn(key.prefix, change)
+
+
+class ApiKeySecretAndRateTests(BaseTestCase):
+    """Issue #15 item 7: the new key is never put in the messages cookie,
+    and a rate DRF cannot read is refused on save."""
+
+    def setUp(self):
+        self.admin = self.editor.__class__.objects.create_superuser("root", password="pw")
+        self.client.force_login(self.admin)
+
+    def test_new_key_is_in_the_page_only_not_in_a_cookie(self):
+        response = self.client.post(
+            reverse("admin:partners_apikey_add"), {"name": "Partner site", "can_read": "on", "is_active": "on"}
+        )
+        self.assertEqual(response.status_code, 200)
+        raw = response.content.decode().split("<code>", 1)[1].split("</code>", 1)[0]
+        self.assertEqual(ApiKey.hash(raw), ApiKey.objects.get(name="Partner site").hashed_key)
+        self.assertNotIn("messages", response.cookies)
+        self.assertIn("no-store", response["Cache-Control"])
+        # Nothing left for the next page to show.
+        self.assertNotContains(self.client.get(reverse("admin:partners_apikey_changelist")), raw)
+
+    def test_a_rate_drf_cannot_read_is_refused(self):
+        response = self.client.post(
+            reverse("admin:partners_apikey_add"),
+            {"name": "Greedy", "can_read": "on", "is_active": "on", "read_rate": "lots"},
+        )
+        self.assertContains(response, "Enter a rate such as 60/min")
+        self.assertFalse(ApiKey.objects.filter(name="Greedy").exists())
+        from django.core.exceptions import ValidationError
+
+        with self.assertRaises(ValidationError):
+            api_key_create(name="Greedy", submit_rate="fast")
+
+    def test_a_bad_rate_stored_earlier_falls_back_to_the_default(self):
+        key, raw = api_key_create(name="Old")
+        ApiKey.objects.filter(pk=key.pk).update(read_rate="lots")
+        self.assertEqual(APIClient().get(LIST_URL, HTTP_X_API_KEY=raw).status_code, 200)
