@@ -262,6 +262,7 @@ REST_FRAMEWORK = {
 # Who may call the public comment endpoints and how often. The comments app
 # reads these dotted paths; the partners app supplies API keys and their
 # throttles here without comments importing it.
+# The article endpoints (/api/articles/) use the same four lists.
 COMMENTS_API_AUTHENTICATION = [
     "partners.authentication.ApiKeyAuthentication",
     "rest_framework.authentication.TokenAuthentication",

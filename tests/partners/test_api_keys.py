@@ -167,3 +167,29 @@ class ApiKeySecretAndRateTests(BaseTestCase):
         key, raw = api_key_create(name="Old")
         ApiKey.objects.filter(pk=key.pk).update(read_rate="lots")
         self.assertEqual(APIClient().get(LIST_URL, HTTP_X_API_KEY=raw).status_code, 200)
+
+
+class ArticleApiKeyTests(BaseTestCase):
+    """Issue #15 item 7: /api/articles/ checks keys and throttles like the
+    comment endpoints."""
+
+    def test_revoked_key_is_refused_and_keys_are_throttled(self):
+        key, raw = api_key_create(name="Small", read_rate="2/min")
+        client = APIClient()
+        codes = [client.get("/api/articles/", HTTP_X_API_KEY=raw).status_code for _ in range(3)]
+        self.assertEqual(codes, [200, 200, 429])
+        self.assertEqual(client.get(f"/api/articles/{SEED_SLUG}/", HTTP_X_API_KEY=raw).status_code, 429)
+        ApiKey.objects.filter(pk=key.pk).update(is_active=False)
+        self.assertEqual(client.get("/api/articles/", HTTP_X_API_KEY=raw).status_code, 401)
+
+    def test_anonymous_reads_are_throttled_per_client(self):
+        saved = SimpleRateThrottle.THROTTLE_RATES
+        SimpleRateThrottle.THROTTLE_RATES = {**saved, "anon": "2/min"}
+        try:
+            codes = [
+                APIClient().get("/api/articles/", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code
+                for i in range(3)
+            ]
+        finally:
+            SimpleRateThrottle.THROTTLE_RATES = saved
+        self.assertEqual(codes, [200, 200, 429])
