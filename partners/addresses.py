@@ -29,6 +29,22 @@ class UnsafeAddress(OSError):
     """The host resolves to an address webhooks may not be sent to."""
 
 
+# IPv6 ranges that carry an IPv4 address inside (NAT64, 6to4, Teredo, the
+# old IPv4-compatible form): a gateway would deliver to that IPv4 address,
+# which may be private, although Python counts most of them as global.
+EMBEDS_IPV4 = [
+    ipaddress.ip_network(n)
+    for n in ("64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "2001::/32", "::/96", "::ffff:0:0/96")
+]
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """A global address, and not an IPv6 form with an IPv4 address inside."""
+    if address.version == 6 and any(address in net for net in EMBEDS_IPV4):
+        return False
+    return address.is_global
+
+
 def _resolve(host: str, port: int) -> list[tuple]:
     """getaddrinfo for a TCP connection; raises UnsafeAddress when any
     address is not public (unless private addresses are allowed)."""
@@ -36,7 +52,7 @@ def _resolve(host: str, port: int) -> list[tuple]:
     if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
         for info in infos:
             address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-            if not address.is_global:
+            if not is_public(address):
                 raise UnsafeAddress(
                     f"{host} resolves to {address}, which is not a public address; "
                     "webhooks are only sent to public addresses (WEBHOOK_ALLOW_PRIVATE_ADDRESSES)."
@@ -104,5 +120,9 @@ class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
 
 
 def opener(*handlers) -> urllib.request.OpenerDirector:
-    """A urllib opener whose connections go to checked addresses only."""
-    return urllib.request.build_opener(_CheckedHTTPHandler, _CheckedHTTPSHandler, *handlers)
+    """A urllib opener whose connections go to checked addresses only, and
+    straight there: HTTP(S)_PROXY in the environment is ignored (through a
+    proxy, the check would see the proxy's address, not the endpoint's)."""
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _CheckedHTTPHandler, _CheckedHTTPSHandler, *handlers
+    )

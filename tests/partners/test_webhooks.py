@@ -229,6 +229,33 @@ class WebhookDeliveryTests(BaseTestCase):
         self.assertIsNone(attempt.status_code)
         self.assertIn("Not sent: 127.0.0.1 resolves to 127.0.0.1, which is not a public address", attempt.error)
 
+    @override_settings(WEBHOOK_ALLOW_PRIVATE_ADDRESSES=False)
+    def test_ipv6_forms_that_carry_an_ipv4_address_are_refused(self):
+        """Issue #15 item 7: NAT64, 6to4, Teredo and IPv4-compatible forms
+        reach the IPv4 address inside; Python calls several of them global."""
+        from django.core.exceptions import ValidationError
+
+        for literal in ("64:ff9b::7f00:1", "64:ff9b:1::a00:1", "2002:a00:1::1", "::127.0.0.1",
+                        "::ffff:10.0.0.1", "2001:0:4136:e378:8000:63bf:3fff:fdd2"):
+            with self.subTest(literal=literal), self.assertRaisesMessage(ValidationError, "not a public address"):
+                WebhookEndpoint(name="P", url=f"http://[{literal}]/hook").full_clean()
+        WebhookEndpoint(name="P", url="https://[2606:4700::1111]/hook").full_clean()  # a public address
+
+    def test_proxy_variables_are_ignored(self):
+        """Through HTTP_PROXY the address check would see the proxy's address,
+        and the proxy would go wherever the URL says: webhooks go direct."""
+        import urllib.request
+
+        from partners import addresses
+
+        with FakeWebhookServer() as proxy, FakeWebhookServer() as endpoint, \
+                mock.patch.dict("os.environ", {"HTTP_PROXY": proxy.url, "http_proxy": proxy.url, "NO_PROXY": ""}):
+            request = urllib.request.Request(endpoint.url, data=b"{}", method="POST")
+            with addresses.opener().open(request, timeout=5) as response:
+                self.assertEqual(response.status, 200)
+            self.assertEqual(len(endpoint.requests), 1)
+            self.assertEqual(proxy.requests, [])
+
     def test_slow_endpoint_never_slows_moderation(self):
         """Approving only writes delivery rows and enqueues after commit:
         no HTTP on the editor's request, whatever the endpoint does."""
