@@ -87,15 +87,19 @@ def webhook_event_for(*, from_status: str, to_status: str) -> str | None:
     """Which event partners get for a status change, if any.
 
     approved: ``comment.approved``. Rejected or marked spam after being
-    public or in review: ``comment.rejected``. Removed by its author, or
-    a public comment taken back into moderation (e.g. edited by its
-    author): ``comment.removed``: partners must stop showing it.
+    public or in review: ``comment.rejected``. Removed by its author after
+    being public or in review, or a public comment taken back into
+    moderation (e.g. edited by its author): ``comment.removed``: partners
+    must stop showing it. A comment withdrawn while pending, or from the
+    spam folder, was never anything partners heard of: no event.
     """
     if to_status == S.APPROVED:
         return WebhookEvent.APPROVED
     if to_status in (S.REJECTED, S.SPAM) and from_status in (S.APPROVED, S.REVIEW):
         return WebhookEvent.REJECTED
-    if to_status == S.REMOVED or from_status == S.APPROVED:
+    if to_status == S.REMOVED and from_status in (S.APPROVED, S.REVIEW):
+        return WebhookEvent.REMOVED
+    if from_status == S.APPROVED:
         return WebhookEvent.REMOVED
     return None
 

@@ -45,6 +45,10 @@ class WebhookEventMappingTests(BaseTestCase):
             (S.CHECKING, S.REVIEW): None,
             (S.CHECKING, S.SPAM): None,
             (S.PENDING, S.REJECTED): None,
+            # Withdrawn by its author before partners ever saw it (#15 item 7).
+            (S.SPAM, S.REMOVED): None,
+            (S.PENDING, S.REMOVED): None,
+            (S.REJECTED, S.REMOVED): None,
         }
         for (from_status, to_status), event in cases.items():
             self.assertEqual(webhook_event_for(from_status=from_status, to_status=to_status), event)
