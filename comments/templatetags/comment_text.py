@@ -17,7 +17,9 @@ register = template.Library()
 
 # Scheme required: "javascript:", "data:" and bare words never become links.
 # Quotes and angle brackets end a URL, so it cannot break out of href="...".
-_URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
+# Bidirectional controls (U+202A-U+202E, U+2066-U+2069) end it too: "‮" in
+# a link would show its text reversed ("moc.elpmaxe" read as another site).
+_URL = re.compile(r"\bhttps?://[^\s<>\"'`\u202a-\u202e\u2066-\u2069]+", re.IGNORECASE)
 # Punctuation that usually ends the sentence rather than the URL.
 _TRAILING = ".,;:!?)]}*"
 LINK_REL = "nofollow ugc noopener"

@@ -43,3 +43,19 @@ class CommentTextTests(SimpleTestCase):
 
     def test_scheme_alone_is_not_a_link(self):
         self.assertEqual(comment_text("https://"), "https://")
+
+
+class BidiControlTests(SimpleTestCase):
+    """Issue #15 item 7: U+202E and its kin neither stay in a link nor in a
+    name."""
+
+    def test_a_link_ends_at_a_bidirectional_control(self):
+        html = comment_text("see https://example.com/\u202egpj.exe now")
+        self.assertIn('href="https://example.com/"', html)
+        self.assertNotIn("\u202e" + "gpj.exe</a>", html)
+
+    def test_names_lose_them(self):
+        from comments.services import without_bidi_controls
+
+        self.assertEqual(without_bidi_controls("Ann\u202e\u2066 Lee\u2069"), "Ann Lee")
+        self.assertEqual(without_bidi_controls("\u05e9\u05dc\u05d5\u05dd"), "\u05e9\u05dc\u05d5\u05dd")  # Hebrew stays

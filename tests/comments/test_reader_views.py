@@ -293,3 +293,11 @@ class ReportViewTests(BaseTestCase):
         comment = make_comment(self.article, status=S.REVIEW)
         url = f"{self.article.get_absolute_url()}comments/{comment.pk}/report/"
         self.assertEqual(self.client.get(url).status_code, 404)
+
+
+class BidiNameTests(BaseTestCase):
+    def test_a_name_with_a_right_to_left_override_is_stored_without_it(self):
+        self.client.post(self.article.get_absolute_url(), {
+            "author_name": "Ann\u202eexe.txt", "author_email": "ann@example.org", "body": "Hello",
+        })
+        self.assertEqual(Comment.objects.get().author_name, "Annexe.txt")
