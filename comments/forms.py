@@ -7,6 +7,9 @@ from comments.models import Comment, ReportReason
 
 _SHOWN_AT = signing.TimestampSigner(salt="comments.form.shown-at")
 HONEYPOT = "website"
+# A form shown longer ago than this, or in another browser, has no valid
+# time-to-submit: a token cannot be fetched once and replayed by a bot.
+SHOWN_AT_MAX_AGE = 3600
 
 
 class CommentForm(forms.ModelForm):
@@ -15,7 +18,8 @@ class CommentForm(forms.ModelForm):
     Besides the comment it carries two spam signals, which never block a
     submission (nothing a reader writes is lost) but are stored for the
     checks: a honeypot field hidden from people, and a signed timestamp of
-    when the form was shown.
+    when the form was shown, bound to the browser (``binding``, from the
+    view) and valid for an hour.
     """
 
     # A reply: the comment it answers (validated by the service).
@@ -46,12 +50,13 @@ class CommentForm(forms.ModelForm):
             "body": forms.Textarea(attrs={"rows": 5}),
         }
 
-    def __init__(self, *args, article=None, **kwargs):
+    def __init__(self, *args, article=None, binding: str = "", **kwargs):
         self.article = article
+        self.binding = binding
         self.signals: dict = {}
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial["shown_at"] = _SHOWN_AT.sign(f"{time.time():.1f}")
+            self.initial["shown_at"] = _SHOWN_AT.sign(f"{time.time():.1f}|{binding}")
 
     def clean(self):
         cleaned = super().clean()
@@ -62,11 +67,14 @@ class CommentForm(forms.ModelForm):
             self.signals["honeypot"] = True
         token = cleaned.pop("shown_at", "")
         try:
-            shown = float(_SHOWN_AT.unsign(token, max_age=7 * 24 * 3600))
+            shown, _, binding = _SHOWN_AT.unsign(token, max_age=SHOWN_AT_MAX_AGE).partition("|")
+            if binding != self.binding:
+                raise ValueError("shown in another browser")
+            seconds = round(max(0.0, time.time() - float(shown)), 1)
         except (signing.BadSignature, ValueError):
             self.signals["form_token"] = "invalid"
         else:
-            self.signals["seconds_to_submit"] = round(max(0.0, time.time() - shown), 1)
+            self.signals["seconds_to_submit"] = seconds
         return cleaned
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import urlencode
@@ -87,6 +88,14 @@ def _remember(request, key: str, pk: int, limit: int) -> None:
     request.session[key] = [*ids, pk][-limit:]
 
 
+def _browser_binding(request) -> str:
+    """A keyed hash of this browser's CSRF secret (the cookie every form
+    page sets; no session row is written for it): what binds the form's
+    signed timestamp to the browser it was shown in."""
+    get_token(request)
+    return hash_ip(f"form:{request.META.get('CSRF_COOKIE', '')}")[:32]
+
+
 def _session_hash(request) -> str:
     """A keyed hash of the browser session, for one report per session."""
     if not request.session.session_key:
@@ -155,7 +164,7 @@ def article_detail(request, slug):
     reply_to = None
     wait = None
     if request.method == "POST":
-        form = CommentForm(request.POST, article=article)
+        form = CommentForm(request.POST, article=article, binding=_browser_binding(request))
         wait = _throttled(request, form, scope="comment")
         if wait is None and form.is_valid():
             try:
@@ -188,7 +197,10 @@ def article_detail(request, slug):
         reply_to = _reply_target(article, form.data.get("parent", ""))
     else:
         reply_to = _reply_target(article, request.GET.get("reply_to", ""))
-        form = CommentForm(article=article, initial={"parent": reply_to.pk if reply_to else None})
+        form = CommentForm(
+            article=article, binding=_browser_binding(request),
+            initial={"parent": reply_to.pk if reply_to else None},
+        )
 
     order = ORDER_NEWEST if request.GET.get("order") == ORDER_NEWEST else ORDER_OLDEST
     after = request.GET.get("after", "")

@@ -61,3 +61,32 @@ class ShadowBanReaderStateTests(BaseTestCase):
     def test_rejected_comment_reads_not_published(self):
         comment = make_comment(self.article, status=CommentStatus.REJECTED)
         self.assertEqual(comment_reader_state(comment)["label"], "Not published")
+
+
+class FormTokenBindingTests(BaseTestCase):
+    """Issue #15 item 7: the signed time-to-submit is valid for an hour, in
+    the browser it was shown in."""
+
+    def token(self, client):
+        page = client.get(self.article.get_absolute_url()).content.decode()
+        return re.search(r'name="shown_at" value="([^"]+)"', page).group(1)
+
+    def post(self, client, token):
+        data = {"author_name": "Ann", "author_email": "ann@example.org", "body": "A fair comment.", "shown_at": token}
+        client.post(self.article.get_absolute_url(), data)
+        return Comment.objects.order_by("-id").first().signals
+
+    def test_valid_in_its_own_browser(self):
+        token = self.token(self.client)
+        self.assertIn("seconds_to_submit", self.post(self.client, token))
+
+    def test_replayed_from_another_browser_is_invalid(self):
+        token = self.token(self.client)
+        bot = self.client_class()
+        self.token(bot)  # the bot has its own cookie
+        self.assertEqual(self.post(bot, token), {"form_token": "invalid"})
+
+    def test_older_than_an_hour_is_invalid(self):
+        token = self.token(self.client)
+        with mock.patch("time.time", return_value=time.time() + 3601):
+            self.assertEqual(self.post(self.client, token), {"form_token": "invalid"})
