@@ -195,3 +195,20 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """handler400: under /api/ a JSON body that says what was wrong (a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE, a bad Host...), Django's page elsewhere."""
+    from django.conf import settings
+    from django.core.exceptions import RequestDataTooBig
+    from django.http import JsonResponse
+    from django.views.defaults import bad_request as page
+
+    if request.path.startswith("/api/"):
+        if isinstance(exception, RequestDataTooBig):
+            detail = f"The request body is too large: at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+        else:
+            detail = "Bad request."
+        return JsonResponse({"detail": detail}, status=400)
+    return page(request, exception)

@@ -33,4 +33,5 @@ urlpatterns = [
     path("", include("comments.page_urls")),
 ]
 
+handler400 = "newsroom.api.bad_request"
 handler404 = "newsroom.api.not_found"

@@ -231,3 +231,16 @@ class CommentReplyApiTests(BaseTestCase):
             response.json(), {"parent": ["You can only reply to a published comment on this article."]}
         )
         self.assertEqual(Comment.objects.count(), 1)
+
+
+class OversizedBodyTests(BaseTestCase):
+    """Issue #15 item 7: a body over DATA_UPLOAD_MAX_MEMORY_SIZE gets the
+    API's JSON error, not Django's HTML page."""
+
+    def test_oversized_body_is_a_json_400(self):
+        body = '{"author_name": "A", "author_email": "a@example.org", "body": "' + "x" * 2_700_000 + '"}'
+        response = self.client.post(LIST_URL, body, content_type="application/json")
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response["Content-Type"], "application/json")
+        self.assertEqual(response.json(), {"detail": "The request body is too large: at most 2621440 bytes."})
+        self.assertFalse(Comment.objects.exists())
