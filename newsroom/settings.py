@@ -246,7 +246,7 @@ REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns "not logged in" into
     # a 401 (DRF answers 403 when the first class has no such header).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "newsroom.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -262,10 +262,13 @@ REST_FRAMEWORK = {
 # Who may call the public comment endpoints and how often. The comments app
 # reads these dotted paths; the partners app supplies API keys and their
 # throttles here without comments importing it.
+# Editors' API tokens (Authorization: Token ...) stop working this many
+# days after they were issued.
+API_TOKEN_TTL_DAYS = envint("API_TOKEN_TTL_DAYS", 30)
 # The article endpoints (/api/articles/) use the same four lists.
 COMMENTS_API_AUTHENTICATION = [
     "partners.authentication.ApiKeyAuthentication",
-    "rest_framework.authentication.TokenAuthentication",
+    "newsroom.authentication.ExpiringTokenAuthentication",
     "rest_framework.authentication.SessionAuthentication",
 ]
 COMMENTS_API_PERMISSIONS = [

@@ -244,3 +244,21 @@ class OversizedBodyTests(BaseTestCase):
         self.assertEqual(response["Content-Type"], "application/json")
         self.assertEqual(response.json(), {"detail": "The request body is too large: at most 2621440 bytes."})
         self.assertFalse(Comment.objects.exists())
+
+
+class TokenExpiryTests(BaseTestCase):
+    """Issue #15 item 7: editors' DRF tokens expire."""
+
+    def test_a_token_older_than_the_ttl_is_refused(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        token = Token.objects.create(user=self.editor)
+        client = APIClient()
+        url = "/api/moderation/comments/"
+        self.assertEqual(client.get(url, HTTP_AUTHORIZATION=f"Token {token.key}").status_code, 200)
+        Token.objects.filter(pk=token.pk).update(created=timezone.now() - timedelta(days=31))
+        response = client.get(url, HTTP_AUTHORIZATION=f"Token {token.key}")
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(response.json(), {"detail": "Token has expired: ask an administrator for a new one."})
