@@ -84,6 +84,18 @@ def client_identity(request) -> str:
         return f"key:{request.auth.pk}"
     return f"ip:{hash_ip(client_ip(request))}"
 
+def api_signals(request) -> dict:
+    """What the API knows of a submitter, stored with the comment for the
+    checks and the editors as the form's signals are: that it came over the
+    API, as whom (a key, a user, or nobody), and whether it named its
+    client software."""
+    client = client_identity(request).split(":", 1)[0]
+    signals = {"via": "api", "client": {"key": "api_key", "user": "user"}.get(client, "anonymous")}
+    if not request.headers.get("User-Agent", "").strip():
+        signals["no_user_agent"] = True
+    return signals
+
+
 ERRORS = {code: ErrorOutputSerializer for code in (401, 403, 404, 429)}
 ERRORS[400] = OpenApiResponse(
     response={
@@ -189,6 +201,7 @@ class CommentListCreateApi(APIView):
                 **serializer.validated_data,
                 ip_hash=hash_ip(client_ip(request)),
                 user_agent=request.headers.get("User-Agent", ""),
+                signals=api_signals(request),
             )
 
         idempotency_key = request.headers.get("Idempotency-Key")

@@ -262,3 +262,20 @@ class TokenExpiryTests(BaseTestCase):
         response = client.get(url, HTTP_AUTHORIZATION=f"Token {token.key}")
         self.assertEqual(response.status_code, 401)
         self.assertEqual(response.json(), {"detail": "Token has expired: ask an administrator for a new one."})
+
+
+class ApiSignalsTests(BaseTestCase):
+    """Issue #15 item 7: the API path stores what it knows of the client."""
+
+    def test_anonymous_submission_without_user_agent(self):
+        payload = {"author_name": "A", "author_email": "a@example.org", "body": "Hi"}
+        APIClient().post(LIST_URL, payload, format="json")
+        self.assertEqual(Comment.objects.get().signals, {"via": "api", "client": "anonymous", "no_user_agent": True})
+
+    def test_key_submission_with_user_agent(self):
+        from partners.services import api_key_create
+
+        _, raw = api_key_create(name="App", can_submit=True)
+        payload = {"author_name": "A", "author_email": "a@example.org", "body": "Hi"}
+        APIClient().post(LIST_URL, payload, format="json", HTTP_X_API_KEY=raw, HTTP_USER_AGENT="PartnerApp/2.1")
+        self.assertEqual(Comment.objects.get().signals, {"via": "api", "client": "api_key"})
