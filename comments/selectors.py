@@ -166,8 +166,11 @@ def comment_reader_state(comment: Comment) -> dict[str, str]:
         return {"key": "checking", "label": "Awaiting moderation – being checked",
                 "detail": "Our automatic checks are looking at it; this takes a moment."}
     # A shadow-banned author must not learn of the ban: their comment keeps
-    # looking like it waits for an editor.
-    if comment.status == S.REVIEW or getattr(comment, "shadow", False):
+    # looking like it waits for an editor. Nor may anyone learn that an
+    # address is banned by posting with it: a comment rejected with no
+    # editor's decision (``decision_reason`` None: a ban's) reads the same.
+    banned = comment.status == S.REJECTED and getattr(comment, "decision_reason", "") is None
+    if comment.status == S.REVIEW or getattr(comment, "shadow", False) or banned:
         return {"key": "review", "label": "Awaiting moderation – waiting for an editor",
                 "detail": "An editor will read it before it is published."}
     reason = ""

@@ -179,6 +179,7 @@ def article_detail(request, slug):
                 form.add_error(None, exc)
             else:
                 _remember(request, OWN_COMMENTS_KEY, comment.pk, OWN_COMMENTS_MAX)
+                comment.decision_reason = None  # no editor has decided anything yet
                 if _is_fetch(request):
                     return JsonResponse(
                         {

@@ -38,3 +38,22 @@ class SubmitStatusOracleTests(BaseTestCase):
         replay = self.submit(HTTP_IDEMPOTENCY_KEY="k1")
         self.assertEqual(replay["Idempotent-Replayed"], "true")
         self.assertEqual(replay.json(), {"id": first.json()["id"], "status": "pending"})
+
+
+class ReaderPageBanOracleTests(BaseTestCase):
+    """The reader page does not tell whoever posts with an address that it
+    is banned: the comment reads as waiting for an editor, at once and on
+    reload."""
+
+    def test_a_banned_address_looks_like_any_other_on_the_page(self):
+        ban_create(kind=BanKind.EMAIL, value="troll@example.org", reason="Abuse", actor=self.editor)
+        url = self.article.get_absolute_url()
+        posted = self.client.post(
+            url, {"author_name": "T", "author_email": "troll@example.org", "body": "Am I banned?"},
+            HTTP_X_REQUESTED_WITH="fetch",
+        )
+        self.assertEqual(posted.status_code, 201)
+        self.assertEqual(Comment.objects.get().status, CommentStatus.REJECTED)
+        for html in (posted.json()["html"], self.client.get(url).content.decode()):
+            self.assertIn("Awaiting moderation", html)
+            self.assertNotIn("Not published", html)
