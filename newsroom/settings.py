@@ -371,6 +371,8 @@ if REDIS_URL:
     AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
     AXES_CLIENT_IP_CALLABLE = "newsroom.http.client_ip_hash"
     AXES_SENSITIVE_PARAMETERS = []
+    # Its admin pages list the database handler's rows: empty here.
+    AXES_ENABLE_ADMIN = False
 else:
     # The file cache has no atomic counters: count in the database, whose
     # tables hold the address (an IP column), masked in the logs.
