@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -73,3 +74,26 @@ def envrate(name: str, default: str) -> str:
             f"{name} must be a rate such as 10/min (a number, '/', then s, min, hour or day), not {raw!r}"
         )
     return value
+
+
+def env_file_load(path: Path) -> None:
+    """Read ``KEY=VALUE`` lines of a local ``.env`` (written by ``make run``)
+    into the environment. A variable already set in the real environment
+    always wins; a missing file is fine. Blank lines and ``#`` comments are
+    skipped; one pair of surrounding quotes is stripped from a value."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        name = name.strip().removeprefix("export ").strip()
+        if not sep or not name.isidentifier():
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value, not {line!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        os.environ.setdefault(name, value)

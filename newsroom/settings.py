@@ -8,6 +8,7 @@ project runs on embedded defaults: SQLite in ``.var/`` and, without
 
 from __future__ import annotations
 
+import os
 import warnings
 from datetime import timedelta
 from pathlib import Path
@@ -15,9 +16,16 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from newsroom.env import envbool, envfloat, envint, envlist, envrate, envstr
+from newsroom.env import env_file_load, envbool, envfloat, envint, envlist, envrate, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# `make run` writes a git-ignored .env (DEBUG, SECRET_KEY, the database and
+# broker it chose) so that manage.py commands work in the same checkout.
+# Real environment variables always win; production sets those and has no
+# .env. NEWSROOM_ENV_FILE names another file, or "" for none.
+ENV_FILE = os.environ.get("NEWSROOM_ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    env_file_load(Path(ENV_FILE))
 VAR_DIR = Path(envstr("NEWSROOM_VAR_DIR", str(BASE_DIR / ".var")))
 
 DEBUG = envbool("DEBUG", False)

@@ -6,6 +6,8 @@ DATABASE_URL and REDIS_URL and starts what is missing.
 
 import os
 
+# Never the checkout's .env from `make run` (DEBUG=1, SQLite): tests set their own.
+os.environ["NEWSROOM_ENV_FILE"] = ""
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 # NEWSROOM_TEST_NAME keeps parallel test runs (several checkouts on one
 # machine) apart: their own test database, Redis database and queue.

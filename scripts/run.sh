@@ -34,6 +34,20 @@ else
   echo "  Celery transport and file cache in $NEWSROOM_VAR_DIR (set REDIS_URL for Redis)"
 fi
 
+# Leave the choices in a git-ignored .env, so that manage.py commands copied
+# from the docs (score_comments, createsuperuser, ...) work in this checkout.
+# Settings read it only for variables the real environment does not set.
+env_pairs=(
+  "DEBUG=$DEBUG"
+  "NEWSROOM_VAR_DIR=$NEWSROOM_VAR_DIR"
+  "DATABASE_URL=${DATABASE_URL:-sqlite:///$NEWSROOM_VAR_DIR/db.sqlite3}"
+  "REDIS_URL=${REDIS_URL:-}"
+)
+[ -z "${CELERY_BROKER_URL:-}" ] || env_pairs+=("CELERY_BROKER_URL=$CELERY_BROKER_URL")
+[ -z "${SECRET_KEY:-}" ] || env_pairs+=("SECRET_KEY=$SECRET_KEY")
+"$BIN/python" scripts/write_env.py .env "${env_pairs[@]}"
+echo "Settings for manage.py commands in this checkout: .env (git-ignored)"
+
 "$BIN/python" manage.py migrate --no-input -v0
 echo "Seed article loaded (data migration)."
 pwfile="$NEWSROOM_VAR_DIR/editor-password"
