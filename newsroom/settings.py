@@ -105,7 +105,16 @@ DATABASE_URL = envstr("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file in `make run`.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # WAL lets readers work while one process writes; IMMEDIATE makes every
+    # transaction take the write lock when it begins, so a busy database
+    # waits up to `timeout` seconds instead of failing at once with
+    # "database is locked" when a read inside a transaction turns into a
+    # write (Django 5.2 docs, "SQLite notes": transactions behaviour).
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
