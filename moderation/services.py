@@ -28,6 +28,7 @@ from articles.models import Article
 from articles.selectors import article_comments_expired
 from moderation.selectors import desk_queue_depth
 from moderation.models import Ban, BanKind, BanMode, NoticeAddress, QueueAlert
+from moderation.roles import EDITOR, ROLE_GROUPS, role_group_names, roles_grant
 from comments.models import Comment, CommentStatus, DecisionReason
 from newsroom.http import hash_ip
 from newsroom.throttles import count_in_window
@@ -311,31 +312,67 @@ def article_close_expired(*, now: datetime | None = None) -> int:
     return closed
 
 
-# --- The Editors group --------------------------------------------------------
+# --- Roles (moderation/roles.py) ---------------------------------------------
 
-EDITORS = "Editors"
-EDITOR_PERMISSIONS = [
-    ("articles", "view_article"),
-    ("comments", "moderate_comment"),
-    ("comments", "view_comment"),
-    ("comments", "view_moderationevent"),
-    ("comments", "view_commentreport"),
-    *[("moderation", f"{verb}_{model}") for model in ("ban", "queuealert")
-      for verb in ("add", "change", "delete", "view")],
-    *[("detection", f"{verb}_{model}") for model in ("domainrule", "term")
-      for verb in ("add", "change", "delete", "view")],
-]
+
+def roles_ensure() -> None:
+    """Every role's group with exactly its permissions (the migration grants
+    the same; this restores them after a test flush or a manual change)."""
+    from django.contrib.auth.models import Group, Permission
+
+    roles_grant(group_model=Group, permission_model=Permission)
 
 
 def editors_group_ensure():
-    """The Editors group with what editors may do (the migrations grant the
-    same; this restores it after a test flush or a manual change)."""
-    from django.contrib.auth.models import Group, Permission
-    from django.db.models import Q
+    """The roles' groups; returns the Editors group."""
+    from django.contrib.auth.models import Group
 
-    group, _ = Group.objects.get_or_create(name=EDITORS)
-    wanted = Q(pk__in=[])
-    for app_label, codename in EDITOR_PERMISSIONS:
-        wanted |= Q(content_type__app_label=app_label, codename=codename)
-    group.permissions.add(*Permission.objects.filter(wanted))
-    return group
+    roles_ensure()
+    return Group.objects.get(name=ROLE_GROUPS[EDITOR][0])
+
+
+@transaction.atomic
+def staff_member_set_role(*, username: str, role: str, password: str | None = None):
+    """Create or update a staff account with exactly ``role``: its group and
+    those of the roles below it, out of higher roles' groups. Returns (user,
+    the password set or None). ``password=None`` keeps a usable password."""
+    import secrets
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    names = role_group_names(role)
+    groups = list(Group.objects.filter(name__in=names))
+    if len(groups) != len(names):
+        raise ValidationError(
+            "The role groups do not exist: run `manage.py migrate` first.", code="no_groups"
+        )
+    user, created = get_user_model().objects.get_or_create(username=username)
+    user.is_staff = True
+    if password is None and (created or not user.has_usable_password()):
+        password = secrets.token_urlsafe(12)
+    if password is not None:
+        user.set_password(password)
+    user.save()
+    all_role_groups = [name for name, _ in ROLE_GROUPS.values()]
+    user.groups.remove(*Group.objects.filter(name__in=all_role_groups).exclude(name__in=names))
+    user.groups.add(*groups)
+    return user, password
+
+
+def staff_member_token(*, user, now: datetime | None = None) -> str:
+    """The user's DRF token for the moderation API: the one they have while
+    it is valid, a new one once it is older than API_TOKEN_TTL_DAYS (which
+    newsroom.authentication refuses)."""
+    from datetime import timedelta
+
+    from rest_framework.authtoken.models import Token
+
+    now = now or timezone.now()
+    token = Token.objects.filter(user=user).first()
+    if token is not None and now - token.created > timedelta(days=settings.API_TOKEN_TTL_DAYS):
+        token.delete()
+        token = None
+    if token is None:
+        token = Token.objects.create(user=user)
+    return token.key

@@ -52,7 +52,9 @@ echo "Settings for manage.py commands in this checkout: .env (git-ignored)"
 echo "Seed article loaded (data migration)."
 pwfile="$NEWSROOM_VAR_DIR/editor-password"
 [ -s "$pwfile" ] || "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(12))' > "$pwfile"
-"$BIN/python" manage.py create_editor --username editor --password "$(cat "$pwfile")"
+# The demo account is a desk chief: it can reach everything the docs describe
+# but API keys, webhooks and users (docs/moderation-desk.md, "Roles").
+"$BIN/python" manage.py create_editor --username editor --role chief --token --password "$(cat "$pwfile")"
 
 pids=()
 cleanup() {

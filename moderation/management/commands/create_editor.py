@@ -1,36 +1,41 @@
-"""Create (or reset) an editor account in the Editors group and print its login."""
+"""Create (or reset) a staff account with a role and print its login."""
 
-import secrets
-
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+
+from moderation.roles import ROLE_ORDER
+from moderation.services import staff_member_set_role, staff_member_token
 
 
 class Command(BaseCommand):
-    help = "Create or reset an editor account (staff, in the Editors group) and print its login."
+    help = (
+        "Create or reset a staff account with a role and print its login. Roles "
+        "(cumulative): editor decides on comments; chief also runs article controls, "
+        "bans, term and domain lists, detector versions; admin also API keys, "
+        "webhooks and users. See docs/moderation-desk.md, \"Roles\"."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="editor")
         parser.add_argument(
             "--password",
-            help="Password to set. Default: keep an existing editor's password, "
+            help="Password to set. Default: keep an existing account's password, "
             "or generate one for a new account.",
         )
+        parser.add_argument("--role", choices=ROLE_ORDER, default="editor",
+                            help="editor (default), chief or admin.")
+        parser.add_argument(
+            "--token", action="store_true",
+            help="Also print the account's API token for the moderation API "
+            "(Authorization: Token <token>).",
+        )
 
-    def handle(self, *args, username, password, **options):
+    def handle(self, *args, username, password, role, token, **options):
         try:
-            group = Group.objects.get(name="Editors")
-        except Group.DoesNotExist:
-            raise CommandError("The Editors group does not exist: run `manage.py migrate` first.")
-        User = get_user_model()
-        user, created = User.objects.get_or_create(username=username)
-        user.is_staff = True
-        if password is None and (created or not user.has_usable_password()):
-            password = secrets.token_urlsafe(12)
-        if password is not None:
-            user.set_password(password)
-        user.save()
-        user.groups.add(group)
+            user, password = staff_member_set_role(username=username, role=role, password=password)
+        except ValidationError as exc:
+            raise CommandError(exc.messages[0])
         shown = password if password is not None else "(unchanged; pass --password to reset)"
-        self.stdout.write(f"Editor login: username {username}  password {shown}")
+        self.stdout.write(f"Login ({role}): username {username}  password {shown}")
+        if token:
+            self.stdout.write(f"API token: {staff_member_token(user=user)}")
