@@ -157,10 +157,6 @@ def comment_reader_state(comment: Comment) -> dict[str, str]:
     """How an unpublished comment's state reads to its author: a short
     label, a sentence, and the editor's reason where policy allows (never
     for spam: that would teach spammers what was caught)."""
-    from django.conf import settings
-
-    from comments.models import DecisionReason
-
     S = CommentStatus
     if comment.status in (S.PENDING, S.CHECKING):
         return {"key": "checking", "label": "Awaiting moderation – being checked",
@@ -173,18 +169,44 @@ def comment_reader_state(comment: Comment) -> dict[str, str]:
     if comment.status == S.REVIEW or getattr(comment, "shadow", False) or banned:
         return {"key": "review", "label": "Awaiting moderation – waiting for an editor",
                 "detail": "An editor will read it before it is published."}
-    reason = ""
-    code = getattr(comment, "decision_reason", "") or ""
-    if (
-        comment.status == S.REJECTED
-        and settings.COMMENT_SHOW_REJECTION_REASON
-        and code in DecisionReason.values
-        and code not in (DecisionReason.SPAM, DecisionReason.APPROVED)
-    ):
-        reason = DecisionReason(code).label
+    reason = rejection_reason_label(
+        status=comment.status, reason_code=getattr(comment, "decision_reason", "") or ""
+    )
     return {"key": "rejected", "label": "Not published",
             "detail": f"An editor decided not to publish it. Reason: {reason}." if reason
             else "It was not published."}
+
+
+def rejection_reason_label(*, status: str, reason_code: str) -> str:
+    """The editor's reason as the author may read it (the page and the
+    notice mail): the label of a rejection's reason code, if
+    COMMENT_SHOW_REJECTION_REASON allows; never for spam, which would teach
+    spammers what was caught. Empty when there is nothing to say."""
+    from django.conf import settings
+
+    from comments.models import DecisionReason
+
+    if (
+        status == CommentStatus.REJECTED
+        and settings.COMMENT_SHOW_REJECTION_REASON
+        and reason_code in DecisionReason.values
+        and reason_code not in (DecisionReason.SPAM, DecisionReason.APPROVED)
+    ):
+        return DecisionReason(reason_code).label
+    return ""
+
+
+def comment_last_decision_reason(*, comment_id: int) -> str:
+    """The reason code of the comment's last decision (undos carry none)."""
+    return (
+        ModerationEvent.objects.filter(comment_id=comment_id)
+        .exclude(reason_code="")
+        .order_by("-created_at", "-id")
+        .values_list("reason_code", flat=True)
+        .first()
+    ) or ""
+
+
 def comment_get_public(*, pk: int) -> Comment | None:
     """One comment, if the public may see it."""
     return comment_list_public().filter(pk=pk).first()

@@ -30,6 +30,7 @@ from moderation.selectors import desk_queue_depth
 from moderation.models import Ban, BanKind, BanMode, NoticeAddress, QueueAlert
 from moderation.roles import EDITOR, ROLE_GROUPS, role_group_names, roles_grant
 from comments.models import Comment, CommentStatus, DecisionReason
+from comments.selectors import comment_last_decision_reason, rejection_reason_label
 from newsroom.http import hash_ip
 from newsroom.throttles import count_in_window
 
@@ -149,6 +150,11 @@ def comment_notify_author(*, comment_id: int, status: str) -> bool:
             f"Hello {comment.author_name},\n\nan editor decided not to publish your comment "
             f"on \"{headline}\".\n"
         )
+        reason = rejection_reason_label(
+            status=status, reason_code=comment_last_decision_reason(comment_id=comment.pk)
+        )
+        if reason:
+            text += f"Reason: {reason}.\n"
     text += f"\nYour comment:\n\n{comment.body}\n\n-- {settings.SITE_NAME}\n"
     send_mail(subject, text, None, [comment.author_email])
     return True

@@ -11,7 +11,7 @@ from django.utils import timezone
 from moderation.services import comment_notify_author, notice_address_hash, queue_alert_check, queue_alert_set
 from comments.models import Comment, CommentStatus
 from moderation.models import NoticeAddress, QueueAlert
-from comments.services import comment_approve, comment_reject, comment_undo_decision
+from comments.services import comment_approve, comment_mark_spam, comment_reject, comment_undo_decision
 from tests.base import BaseTestCase, make_comment
 
 S = CommentStatus
@@ -59,6 +59,30 @@ class AuthorNotificationTests(BaseTestCase):
         comment_reject(comment=c, actor=self.editor, reason_code="off_topic")
         comment_notify_author(comment_id=c.pk, status=S.REJECTED)
         self.assertEqual(mail.outbox[0].subject, "Your comment was not published")
+
+    def test_rejection_mail_says_why(self):
+        c = make_comment(self.article, status=S.REVIEW, notify_author=True)
+        comment_reject(comment=c, actor=self.editor, reason_code="off_topic")
+        comment_notify_author(comment_id=c.pk, status=S.REJECTED)
+        self.assertIn("Reason: Off-topic.", mail.outbox[0].body)
+
+    def test_rejection_mail_never_names_spam_or_a_hidden_reason(self):
+        c = make_comment(self.article, status=S.REVIEW, notify_author=True)
+        comment_reject(comment=c, actor=self.editor, reason_code="spam")
+        self.assertFalse(comment_notify_author(comment_id=c.pk, status=S.REJECTED))
+        self.assertEqual(mail.outbox, [])
+        d = make_comment(self.article, status=S.REVIEW, notify_author=True)
+        comment_reject(comment=d, actor=self.editor, reason_code="toxic")
+        with self.settings(COMMENT_SHOW_REJECTION_REASON=False):
+            comment_notify_author(comment_id=d.pk, status=S.REJECTED)
+        self.assertNotIn("Reason", mail.outbox[0].body)
+
+    def test_spam_decisions_send_no_mail(self):
+        c = make_comment(self.article, status=S.REVIEW, notify_author=True)
+        with mock.patch("moderation.tasks.comment_notify_author.apply_async") as send, \
+                self.captureOnCommitCallbacks(execute=True):
+            comment_mark_spam(comment=c, actor=self.editor)
+        send.assert_not_called()
 
     def test_undone_decision_is_never_mailed(self):
         c = make_comment(self.article, status=S.REVIEW, notify_author=True)
