@@ -3,7 +3,8 @@ bans, trust and the dashboard's figures.
 
 The queue page must cost a constant number of queries whatever the size of
 the table: one for the cards (with their articles), one for the authors'
-records, one for the queue depth.
+records, one for the reports of the reported cards, one for the queue
+depth.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.utils import timezone
 from articles.models import ModerationPolicy
 from comments.hooks import Screening
 from moderation.models import Ban, BanKind, BanMode
-from comments.models import Comment, CommentStatus, ModerationEvent
+from comments.models import Comment, CommentReport, CommentStatus, ModerationEvent, ReportReason
 
 S = CommentStatus
 
@@ -202,6 +203,17 @@ def highlight_segments(*, body: str, reasons: list[dict]) -> list[tuple[str, str
 
 
 @dataclass
+class ReportSummary:
+    """Readers' reports that sent a published comment back to the queue."""
+
+    count: int
+    first_at: datetime
+    last_at: datetime
+    # (reason label, how many), most frequent first.
+    reasons: list[tuple[str, int]]
+
+
+@dataclass
 class QueueCard:
     comment: Comment
     record: AuthorRecord
@@ -209,6 +221,41 @@ class QueueCard:
     bands: list[ScoreBand]
     waited: timedelta
     reasons: list[dict] = field(default_factory=list)
+    # When it entered the queue (its last status change): for a reported
+    # comment, when it came back, not when it was first submitted.
+    queued_at: datetime | None = None
+    # Published before (readers saw it) and since when.
+    was_public_since: datetime | None = None
+    reports: ReportSummary | None = None
+
+
+def report_summary_map(*, comments: list[Comment]) -> dict[int, ReportSummary]:
+    """The reports since each comment's last approval, for the comments that
+    were public before they came to the queue; one query."""
+    public_before = {c.pk: c.approved_at for c in comments if c.approved_at is not None}
+    if not public_before:
+        return {}
+    rows: dict[int, list[tuple[str, datetime]]] = {}
+    for comment_id, reason, created_at in (
+        CommentReport.objects.filter(comment_id__in=list(public_before))
+        .order_by("created_at", "id")
+        .values_list("comment_id", "reason", "created_at")
+    ):
+        if created_at >= public_before[comment_id]:
+            rows.setdefault(comment_id, []).append((reason, created_at))
+    labels = dict(ReportReason.choices)
+    summaries = {}
+    for comment_id, reports in rows.items():
+        counts: dict[str, int] = {}
+        for reason, _ in reports:
+            counts[reason] = counts.get(reason, 0) + 1
+        summaries[comment_id] = ReportSummary(
+            count=len(reports),
+            first_at=reports[0][1],
+            last_at=reports[-1][1],
+            reasons=sorted(((labels.get(r, r), n) for r, n in counts.items()), key=lambda x: (-x[1], x[0])),
+        )
+    return summaries
 
 
 # The desk's queues: (label, filter). "review" is the queue proper; the
@@ -246,8 +293,10 @@ def desk_queue_cards(
     now = now or timezone.now()
     comments = list(desk_queue_comments(limit=limit, article_id=article_id, queue=queue))
     records = author_record_map(emails=[c.author_email for c in comments])
+    reports = report_summary_map(comments=comments)
     cards = []
     for c in comments:
+        queued_at = c.status_changed_at or c.created_at
         spam_low, spam_high = c.article.thresholds("spam")
         tox_low, tox_high = c.article.thresholds("toxicity")
         cards.append(
@@ -259,8 +308,11 @@ def desk_queue_cards(
                     score_band(head="Toxicity", value=c.toxicity_score, low=tox_low, high=tox_high),
                     score_band(head="Spam", value=c.spam_score, low=spam_low, high=spam_high),
                 ],
-                waited=now - c.created_at,
+                waited=now - queued_at,
                 reasons=list(c.reasons or []),
+                queued_at=queued_at,
+                was_public_since=c.approved_at if c.status != S.APPROVED else None,
+                reports=reports.get(c.pk),
             )
         )
     return cards

@@ -119,3 +119,57 @@ def test_bulk_spam_by_keyboard_then_the_next_cards_load(live_server, page, setti
     assert set(Comment.objects.filter(status=S.SPAM).values_list("pk", flat=True)) == {first.pk, second.pk}
     # Editors may ban from the card (the permission survives the flush).
     assert page.get_by_role("link", name="Bans").is_visible()
+
+
+def test_a_reported_comment_back_in_the_queue_is_marked(live_server, page, artifacts_dir):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from comments.services import comment_report
+
+    article = seed_article()
+    ensure_editors_group()
+    make_editor("kim", password="a-long-password")
+    reported = make_comment(article, status=S.APPROVED, author_name="Pat",
+                            body="Published yesterday, then readers objected.")
+    yesterday = timezone.now() - timedelta(days=1)
+    Comment.objects.filter(pk=reported.pk).update(created_at=yesterday, approved_at=yesterday)
+    reported.refresh_from_db()
+    for i, reason in enumerate(["abuse", "abuse", "off_topic"]):
+        comment_report(comment=reported, reason=reason, session_hash=f"s{i}", ip_hash=f"ip{i}")
+    fresh = make_comment(article, status=S.REVIEW, author_name="New", body="Never published.")
+
+    sign_in(page, live_server.url + "/admin/moderation/moderationqueue/", "kim", "a-long-password")
+    card = page.locator(f"#card-{reported.pk}")
+    note = card.locator(".desk-reported")
+    note.wait_for()
+    page.screenshot(path=str(artifacts_dir / "desk-reported-card.png"), full_page=True)
+    text = " ".join(note.inner_text().split())
+    assert "Reported by 3 readers" in text
+    assert "was published from" in text and "for 1 day" in text
+    assert "Abusive, hateful or threatening ×2" in text
+    assert "first report" in text and "last" in text
+    # It waits since it came back, not since yesterday's submission.
+    assert card.locator(".desk-waited").inner_text() == "waiting 0\xa0minutes"
+    assert page.locator(f"#card-{fresh.pk} .desk-reported").count() == 0
+
+
+def test_undo_after_the_window_says_it_has_passed(live_server, page, settings, artifacts_dir):
+    settings.MODERATION_UNDO_SECONDS = 1
+    article = seed_article()
+    ensure_editors_group()
+    make_editor("kim", password="a-long-password")
+    c = make_comment(article, status=S.REVIEW, body="Approve me, then try to undo too late.")
+    sign_in(page, live_server.url + "/admin/moderation/moderationqueue/", "kim", "a-long-password")
+    page.locator(f"#card-{c.pk}").wait_for()
+    page.keyboard.press("a")
+    page.locator("#desk-toast", has_text=f"Approved comment #{c.pk}.").wait_for()
+    # The toast goes when the window closes.
+    page.locator("#desk-toast").wait_for(state="hidden")
+    page.keyboard.press("u")
+    toast = page.locator("#desk-toast", has_text="the 1-second undo window has passed")
+    toast.wait_for()
+    page.screenshot(path=str(artifacts_dir / "desk-undo-too-late.png"))
+    assert f"Too late to undo comment #{c.pk}" in toast.inner_text()
+    assert Comment.objects.get(pk=c.pk).status == S.APPROVED

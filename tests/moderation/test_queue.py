@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comments.models import Comment, CommentStatus, ModerationEvent
-from comments.services import comment_approve, comment_undo_decision
+from comments.services import comment_approve, comment_report, comment_undo_decision
 from tests.base import BaseTestCase, make_comment, make_editor
 
 S = CommentStatus
@@ -53,7 +53,9 @@ class QueuePageTests(BaseTestCase):
                 {"checker": "terms", "head": "spam", "message": "Spam phrases", "spans": ["buy now"]},
             ],
         )
-        Comment.objects.filter(pk=c.pk).update(created_at=timezone.now() - timedelta(hours=3))
+        Comment.objects.filter(pk=c.pk).update(
+            created_at=timezone.now() - timedelta(hours=3), status_changed_at=timezone.now() - timedelta(hours=3)
+        )
         response = self.client.get(QUEUE)
         self.assertContains(response, self.article.headline[:40])
         self.assertContains(response, "2 approved")
@@ -83,11 +85,42 @@ class QueuePageTests(BaseTestCase):
         response = self.client.get(QUEUE)
         self.assertContains(response, "The queue is empty.")
 
+    def report_three_times(self, comment, reasons=("abuse", "abuse", "spam")):
+        for i, reason in enumerate(reasons):
+            comment_report(comment=comment, reason=reason, session_hash=f"s{i}", ip_hash=f"ip{i}")
+
+    def test_a_reported_comment_says_so_on_its_card(self):
+        now = timezone.now()
+        reported = make_comment(self.article, status=S.APPROVED, body="Was public")
+        Comment.objects.filter(pk=reported.pk).update(
+            created_at=now - timedelta(days=2), approved_at=now - timedelta(days=2)
+        )
+        reported.refresh_from_db()
+        self.report_three_times(reported)
+        plain = make_comment(self.article, status=S.REVIEW, body="Never public")
+        response = self.client.get(QUEUE)
+        cards = {card.comment.pk: card for card in response.context["cards"]}
+        card = cards[reported.pk]
+        self.assertEqual(card.reports.count, 3)
+        self.assertEqual(card.reports.reasons, [("Abusive, hateful or threatening", 2), ("Spam or advertising", 1)])
+        self.assertLessEqual(card.reports.first_at, card.reports.last_at)
+        self.assertEqual(card.was_public_since, reported.approved_at)
+        # Waiting counts from its return to the queue, not from two days ago.
+        self.assertLess(card.waited, timedelta(hours=1))
+        self.assertIsNone(cards[plain.pk].reports)
+        self.assertIsNone(cards[plain.pk].was_public_since)
+        self.assertContains(response, "Reported by 3 readers")
+        self.assertContains(response, "Abusive, hateful or threatening ×2, Spam or advertising ×1")
+        self.assertContains(response, "was published from")
+        self.assertContains(response, "waiting 0\xa0minutes", count=2)
+
     def test_constant_number_of_queries(self):
         for i in range(3):
             make_comment(self.article, status=S.REVIEW, body=f"a{i}", author_email=f"a{i}@example.org")
+        reported = make_comment(self.article, status=S.APPROVED, body="reported")
+        self.report_three_times(reported)
         self.client.get(QUEUE)
-        with self.assertNumQueries(7) as ctx:
+        with self.assertNumQueries(8) as ctx:
             self.client.get(QUEUE)
         for i in range(40):
             make_comment(self.article, status=S.REVIEW, body=f"b{i}", author_email=f"b{i}@example.org")

@@ -24,6 +24,7 @@
 
   var current = 0;
   var last = null; // {ids, removed: [{el, next}], timer}
+  var expired = null; // ids of the last decision once its undo window has passed
   var rejecting = null; // ids waiting for a reason
   var busy = false;
   var refilling = false;
@@ -177,15 +178,27 @@
 
   function rememberForUndo(ids, removed) {
     if (last && last.timer) window.clearTimeout(last.timer);
+    expired = null;
     last = {
       ids: ids,
       removed: removed,
-      timer: window.setTimeout(function () { last = null; hideToast(); }, undoSeconds * 1000)
+      timer: window.setTimeout(function () { expired = ids; last = null; hideToast(); }, undoSeconds * 1000)
     };
   }
 
   function undo() {
-    if (!last || busy) return;
+    if (busy) return;
+    if (!last) {
+      // Say why nothing happens rather than nothing at all.
+      var why = expired
+        ? "Too late to undo " + (expired.length === 1 ? "comment #" + expired[0] : expired.length + " comments") +
+          ": the " + undoSeconds + "-second undo window has passed. Change the decision from the comment's page."
+        : "Nothing to undo.";
+      showToast(why, true, false);
+      announce(why);
+      window.setTimeout(hideToast, 5000);
+      return;
+    }
     var undoing = last;
     window.clearTimeout(undoing.timer);
     last = null;
