@@ -62,10 +62,18 @@ class CommentDecisionInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+REJECT_REASON_CODES = [c for c in DecisionReason.values if c != DecisionReason.APPROVED]
+
+
 class CommentRejectInputSerializer(CommentDecisionInputSerializer):
     reason_code = serializers.ChoiceField(
-        choices=[c for c in DecisionReason.values if c != DecisionReason.APPROVED],
+        choices=REJECT_REASON_CODES,
         default=DecisionReason.OTHER,
+        help_text="Why: " + ", ".join(REJECT_REASON_CODES) + " (default other).",
+        error_messages={
+            "invalid_choice": '"{input}" is not a reason code; use one of: '
+            + ", ".join(REJECT_REASON_CODES) + ".",
+        },
     )
 
 

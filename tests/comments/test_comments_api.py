@@ -177,6 +177,17 @@ class ModerationApiTests(BaseTestCase):
         self.assertEqual(response.json()["status"], "rejected")
         self.assertEqual(self.comment.events.count(), 2)
 
+    def test_an_unknown_reason_code_400_lists_the_valid_ones(self):
+        url = f"/api/moderation/comments/{self.comment.pk}/reject/"
+        response = self.client_for(self.editor).post(url, {"reason_code": "offtopic"}, format="json")
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(
+            response.json()["reason_code"],
+            ['"offtopic" is not a reason code; use one of: spam, toxic, off_topic, '
+             'personal_data, legal, other.'],
+        )
+        self.assertEqual(self.comment.events.count(), 0)
+
     def test_unknown_comment_404(self):
         self.assertEqual(self.client_for(self.editor).post("/api/moderation/comments/999999/approve/").status_code, 404)
 
