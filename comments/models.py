@@ -187,13 +187,17 @@ class ReportReason(models.TextChoices):
 
 
 class CommentReport(models.Model):
-    """A reader's report of a public comment. One per browser session and
-    one per IP address for each comment (keyed hashes, never raw values)."""
+    """A reader's report of a public comment: one per browser session for
+    each comment (keyed hashes, never raw values). Readers sharing an IP
+    address may each report, but only the first report from an address
+    within COMMENT_REPORT_IP_WINDOW_MINUTES counts towards the threshold."""
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
     reason = models.CharField(max_length=16, choices=ReportReason.choices)
     session_hash = models.CharField(max_length=64)
     ip_hash = models.CharField(max_length=64, blank=True)
+    # False: another report from this IP already counted within the window.
+    counted = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -202,12 +206,8 @@ class CommentReport(models.Model):
             models.UniqueConstraint(
                 fields=["comment", "session_hash"], name="report_once_per_session"
             ),
-            models.UniqueConstraint(
-                fields=["comment", "ip_hash"],
-                name="report_once_per_ip",
-                condition=~Q(ip_hash=""),
-            ),
         ]
+        indexes = [models.Index(fields=["comment", "ip_hash"], name="report_comment_ip_idx")]
 
     def __str__(self) -> str:
         return f"Report of comment {self.comment_id}: {self.get_reason_display()}"

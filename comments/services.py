@@ -36,7 +36,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from articles.models import Article
@@ -855,7 +855,13 @@ def comment_report(
 ) -> CommentReport:
     """A reader reports a public comment. Once COMMENT_REPORT_THRESHOLD
     readers have reported it since it was approved, it goes back to the
-    editors' queue (``approved`` -> ``review``)."""
+    editors' queue (``approved`` -> ``review``).
+
+    One report per browser session: the same session again is told it has
+    already reported. Readers behind one IP address (an office, a mobile
+    network) are never told that: each report is thanked and stored, but
+    only the first from an address within COMMENT_REPORT_IP_WINDOW_MINUTES
+    counts towards the threshold."""
     from comments.models import ReportReason
 
     if reason not in ReportReason.values:
@@ -869,16 +875,19 @@ def comment_report(
         comment = Comment.objects.select_for_update().get(pk=comment.pk)
         if comment.status != S.APPROVED:
             raise ValidationError(REPORT_NOT_PUBLIC, code="not_public")
-        same = Q(session_hash=session_hash)
-        if ip_hash:
-            same |= Q(ip_hash=ip_hash)
-        if comment.reports.filter(same).exists():
+        if comment.reports.filter(session_hash=session_hash).exists():
             raise ValidationError(REPORT_DUPLICATE, code="duplicate_report")
-        report = CommentReport.objects.create(
-            comment=comment, reason=reason, session_hash=session_hash, ip_hash=ip_hash
-        )
+        now = timezone.now()
         since = comment.approved_at or comment.created_at
-        count = comment.reports.filter(created_at__gte=since).count()
+        window_start = max(since, now - timedelta(minutes=settings.COMMENT_REPORT_IP_WINDOW_MINUTES))
+        counted = not (
+            ip_hash
+            and comment.reports.filter(ip_hash=ip_hash, counted=True, created_at__gte=window_start).exists()
+        )
+        report = CommentReport.objects.create(
+            comment=comment, reason=reason, session_hash=session_hash, ip_hash=ip_hash, counted=counted
+        )
+        count = comment.reports.filter(created_at__gte=since, counted=True).count()
         if count >= settings.COMMENT_REPORT_THRESHOLD:
             now = timezone.now()
             comment.status = S.REVIEW

@@ -247,8 +247,12 @@ if MODERATION_HTTP_ENABLED and not MODERATION_HTTP_URL.startswith(("http://", "h
 # --- The readers' comment section -------------------------------------------
 # Minutes after posting during which the author may edit or delete.
 COMMENT_EDIT_WINDOW_MINUTES = envint("COMMENT_EDIT_WINDOW_MINUTES", 10)
-# Reports (one per session and IP) that send a public comment back to review.
+# Reports (one per browser session; one counted per IP a window) that send
+# a public comment back to review.
 COMMENT_REPORT_THRESHOLD = envint("COMMENT_REPORT_THRESHOLD", 3)
+# Readers sharing an IP address may each report; within this window only
+# the first report from an address counts towards the threshold.
+COMMENT_REPORT_IP_WINDOW_MINUTES = envint("COMMENT_REPORT_IP_WINDOW_MINUTES", 1440)
 # Top-level comments per page ("Load more" fetches the next page).
 COMMENT_PAGE_SIZE = envint("COMMENT_PAGE_SIZE", 50)
 # Tell authors why an editor rejected their comment (never for spam).

@@ -160,10 +160,26 @@ class CommentReportTests(BaseTestCase):
             self.report(1, "ip2")
         self.assertEqual(CommentReport.objects.count(), 1)
 
-    def test_one_report_per_ip(self):
+    def test_readers_sharing_an_ip_are_thanked_but_counted_once(self):
         self.report(1, "ip1")
-        with self.assertRaisesMessage(ValidationError, "You have already reported this comment."):
-            self.report(2, "ip1")
+        # Another reader on the same address is not told they reported.
+        second = self.report(2, "ip1")
+        third = self.report(3, "ip1")
+        self.assertFalse(second.counted or third.counted)
+        self.comment.refresh_from_db()
+        self.assertEqual(self.comment.status, S.APPROVED)
+        self.report(4, "ip2")
+        self.report(5, "ip3")
+        self.comment.refresh_from_db()
+        self.assertEqual(self.comment.status, S.REVIEW)
+        self.assertEqual(self.comment.events.get().reason, "Reported by 3 readers")
+
+    @override_settings(COMMENT_REPORT_IP_WINDOW_MINUTES=60)
+    def test_an_ip_counts_again_after_the_window(self):
+        first = self.report(1, "ip1")
+        CommentReport.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(minutes=61))
+        self.assertTrue(self.report(2, "ip1").counted)
+        self.assertFalse(self.report(3, "ip1").counted)
 
     def test_only_public_comments_can_be_reported(self):
         comment_reject(comment=self.comment, actor=self.editor)
