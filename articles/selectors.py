@@ -24,3 +24,10 @@ def article_comments_expired(*, article: Article, now: datetime | None = None) -
         return False
     now = now or timezone.now()
     return now >= article.published_at + timedelta(days=article.auto_close_after_days)
+
+
+def article_accepts_comments(*, article: Article, now: datetime | None = None) -> bool:
+    """Readers may post now: comments are open and the auto-close time has
+    not passed (the periodic task that switches ``comments_open`` off runs
+    only every DESK_PERIODIC_INTERVAL seconds)."""
+    return article.comments_open and not article_comments_expired(article=article, now=now)

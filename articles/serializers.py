@@ -1,10 +1,17 @@
 from rest_framework import serializers
 
 from articles.models import Article
+from articles.selectors import article_accepts_comments
 
 
 class ArticleOutputSerializer(serializers.ModelSerializer):
     url = serializers.CharField(source="get_absolute_url", read_only=True)
+    comments_open = serializers.SerializerMethodField(
+        help_text="Whether a comment posted now is accepted (false once the auto-close time has passed)."
+    )
+
+    def get_comments_open(self, article) -> bool:
+        return article_accepts_comments(article=article)
 
     class Meta:
         model = Article

@@ -401,6 +401,13 @@ def article_list_published_with_counts() -> QuerySet[Article]:
 
 
 def article_get_published_with_count(*, slug: str) -> Article:
+    """The reader page's article. Its ``comments_open`` is decided now, from
+    the closing time too, so that the page never offers a form or Reply
+    links the service would refuse."""
     from django.shortcuts import get_object_or_404
 
-    return get_object_or_404(article_list_published_with_counts(), slug=slug)
+    from articles.selectors import article_accepts_comments
+
+    article = get_object_or_404(article_list_published_with_counts(), slug=slug)
+    article.comments_open = article_accepts_comments(article=article)
+    return article

@@ -40,7 +40,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from articles.models import Article
-from articles.selectors import article_comments_expired
+from articles.selectors import article_accepts_comments
 from comments import hooks
 from comments.public_cache import article_cache_bump
 from detection.classifiers.base import (
@@ -125,7 +125,7 @@ def comment_create(
     commenter's comment is stored as ``rejected`` at once (in shadow mode
     flagged ``shadow``: its author still sees it) and is never checked.
     """
-    if not article.comments_open or article_comments_expired(article=article):
+    if not article_accepts_comments(article=article):
         raise ValidationError("Comments are closed on this article.", code="closed")
     comment = Comment(
         article=article,
@@ -731,7 +731,11 @@ def comment_undo_decision(*, comment: Comment, actor, now=None) -> Comment:
 # An author may edit these (a public one goes back through the checks).
 _EDITABLE = {S.PENDING, S.CHECKING, S.REVIEW, S.APPROVED}
 # ...and withdraw these.
-_WITHDRAWABLE = {S.PENDING, S.CHECKING, S.REVIEW, S.APPROVED, S.SPAM, S.REJECTED}
+# Spam and rejected comments (banned ones too) are out of their author's
+# hands: offering Edit or Delete would only lead to a refusal, and naming
+# the status would reveal the verdict the page hides.
+_WITHDRAWABLE = _EDITABLE
+CANNOT_CHANGE = "This comment can no longer be changed."
 PARENT_INVALID = "You can only reply to a published comment on this article."
 
 
@@ -764,12 +768,16 @@ def comment_edit_deadline(comment: Comment):
 
 
 def comment_can_change(comment: Comment, *, now=None) -> bool:
-    """Whether its author may still edit or withdraw it."""
+    """Whether its author may still edit or withdraw it: within the edit
+    window, and not decided against (spam, rejected, banned)."""
     now = now or timezone.now()
-    return comment.status in _WITHDRAWABLE and now < comment_edit_deadline(comment)
+    return comment.status in _EDITABLE and now < comment_edit_deadline(comment)
 
 
-def comment_edit_window_message() -> str:
+def comment_edit_window_message(comment: Comment | None = None) -> str:
+    """Why its author can no longer change it, without naming a verdict."""
+    if comment is not None and comment.status not in _EDITABLE:
+        return CANNOT_CHANGE
     minutes = settings.COMMENT_EDIT_WINDOW_MINUTES
     return f"Comments can only be changed in the first {minutes} minutes after posting."
 
@@ -794,10 +802,7 @@ def comment_edit(*, comment: Comment, body: str, now=None) -> Comment:
         comment = Comment.objects.select_for_update().get(pk=comment.pk)
         _check_window(comment, now)
         if comment.status not in _EDITABLE:
-            raise ValidationError(
-                f"A {comment.get_status_display().lower()} comment cannot be edited.",
-                code="invalid_transition",
-            )
+            raise ValidationError(CANNOT_CHANGE, code="invalid_transition")
         if body == comment.body:
             return comment
         previous = comment.body
@@ -832,6 +837,8 @@ def comment_withdraw(*, comment: Comment, now=None) -> Comment:
         if comment.status == S.REMOVED:
             return comment
         _check_window(comment, now)
+        if comment.status not in _WITHDRAWABLE:
+            raise ValidationError(CANNOT_CHANGE, code="invalid_transition")
         from_status = comment.status
         comment.status = S.REMOVED
         comment.status_changed_at = now

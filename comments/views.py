@@ -283,7 +283,7 @@ def comment_edit_view(request, slug, pk):
         "form": form,
         "can_change": comment_can_change(comment),
         "deadline": comment_edit_deadline(comment),
-        "closed_message": comment_edit_window_message(),
+        "closed_message": comment_edit_window_message(comment),
     }
     if _is_fetch(request):
         return JsonResponse({"html": render_to_string("comments/edit_form.html", context, request=request)})
@@ -315,7 +315,7 @@ def comment_delete_view(request, slug, pk):
             "comment": comment,
             "error": error,
             "can_change": comment_can_change(comment),
-            "closed_message": comment_edit_window_message(),
+            "closed_message": comment_edit_window_message(comment),
         },
     )
 

@@ -57,3 +57,66 @@ def test_a_reader_behind_the_same_ip_is_never_told_they_reported(live_server, br
         first.close()
         second.close()
     assert list(CommentReport.objects.order_by("id").values_list("counted", flat=True)) == [True, False]
+
+
+def test_after_the_closing_time_the_page_offers_no_form_or_reply(live_server, page, artifacts_dir):
+    from articles.models import Article
+
+    article = seed_article()
+    approved(article, "Said before the closing time.", name="Early")
+    # Closed a minute ago by the clock; the periodic task has not run yet.
+    Article.objects.filter(pk=article.pk).update(
+        comments_open=True, auto_close_after_days=1,
+        published_at=timezone.now() - timedelta(days=1, minutes=1),
+    )
+    page.goto(live_server.url + article.get_absolute_url())
+    page.get_by_text("Comments are closed on this article.").wait_for()
+    page.locator("section.comments").screenshot(path=str(artifacts_dir / "closed-by-time.png"))
+    assert page.get_by_role("button", name="Post comment").count() == 0
+    assert page.get_by_role("link", name="Reply to Early").count() == 0
+    # The API says the same.
+    api = page.request.get(live_server.url + f"/api/articles/{article.slug}/")
+    assert api.json()["comments_open"] is False
+
+
+def test_spam_and_rejected_comments_offer_no_edit_or_delete_and_never_say_spam(
+    live_server, page, artifacts_dir
+):
+    from django.contrib.auth import get_user_model
+
+    from comments.services import comment_mark_spam, comment_reject
+
+    article = seed_article()
+    page.goto(live_server.url + article.get_absolute_url())
+    page.evaluate("window.__noReload = true")
+    for body in ("Cheap watches at my shop.", "Off on a tangent about football.", "A fair point."):
+        page.get_by_role("textbox", name="Name").fill("Sam")
+        page.get_by_role("textbox", name="E-mail").fill("sam@example.org")
+        page.get_by_role("textbox", name="Comment").fill(body)
+        page.get_by_role("button", name="Post comment").click()
+        page.locator("#own-pending .comment-pending", has_text=body).wait_for()
+    editor = get_user_model().objects.create_user("ed", is_staff=True)
+    spam = Comment.objects.get(body="Cheap watches at my shop.")
+    rejected = Comment.objects.get(body="Off on a tangent about football.")
+    waiting = Comment.objects.get(body="A fair point.")
+    comment_mark_spam(comment=spam, actor=editor)
+    comment_reject(comment=rejected, actor=editor, reason_code="off_topic")
+
+    page.reload()
+    section = page.locator("section.comments")
+    section.get_by_text("Cheap watches at my shop.").wait_for()
+    section.screenshot(path=str(artifacts_dir / "own-spam-and-rejected.png"))
+    for decided in (spam, rejected):
+        card = page.locator(f"#comment-{decided.pk}")
+        assert "Not published" in card.inner_text()
+        assert card.get_by_role("link", name="Edit your comment").count() == 0
+        assert card.get_by_role("link", name="Delete your comment").count() == 0
+    assert "Reason: Off-topic" in page.locator(f"#comment-{rejected.pk}").inner_text()
+    # Still waiting: its author may change it.
+    assert page.locator(f"#comment-{waiting.pk}").get_by_role("link", name="Edit your comment").count() == 1
+    assert "spam" not in section.inner_text().lower()
+
+    # Opening the edit page by its address neither edits nor names the verdict.
+    page.goto(live_server.url + f"{article.get_absolute_url()}comments/{spam.pk}/edit/")
+    page.get_by_text("This comment can no longer be changed.").wait_for()
+    assert "spam" not in page.locator("main").inner_text().lower()

@@ -98,7 +98,7 @@ class CommentEditTests(BaseTestCase):
 
     def test_rejected_comment_cannot_be_edited(self):
         comment = make_comment(self.article, status=S.REJECTED)
-        with self.assertRaisesMessage(ValidationError, "A rejected comment cannot be edited."):
+        with self.assertRaisesMessage(ValidationError, "This comment can no longer be changed."):
             comment_edit(comment=comment, body="Sneaky.")
 
     def test_too_long_edit_refused_and_text_kept(self):
