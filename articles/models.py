@@ -16,7 +16,9 @@ class ModerationPolicy(models.TextChoices):
 class Article(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     headline = models.CharField(max_length=300)
-    body = models.TextField(help_text="Plain text, one paragraph per line.")
+    body = models.TextField(
+        help_text="Plain text, one paragraph per line; *italics* or _italics_ and **bold**."
+    )
     is_published = models.BooleanField(default=False)
     published_at = models.DateTimeField(default=timezone.now, db_index=True)
     comments_open = models.BooleanField(
@@ -81,4 +83,14 @@ class Article(models.Model):
 
     @property
     def paragraphs(self) -> list[str]:
-        return [line.strip() for line in self.body.splitlines() if line.strip()]
+        """Plain text, one string per paragraph, emphasis markers removed."""
+        from articles.text import paragraph_plain, paragraphs
+
+        return [paragraph_plain(p) for p in paragraphs(self.body)]
+
+    @property
+    def body_html(self) -> str:
+        """The body as sanitised HTML paragraphs, emphasis rendered."""
+        from articles.text import body_html
+
+        return body_html(self.body)

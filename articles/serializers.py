@@ -19,7 +19,14 @@ class ArticleOutputSerializer(serializers.ModelSerializer):
 
 
 class ArticleDetailOutputSerializer(ArticleOutputSerializer):
-    paragraphs = serializers.ListField(child=serializers.CharField(), read_only=True)
+    paragraphs = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text="The body as plain text, one string per paragraph (emphasis markers removed).",
+    )
+    body_html = serializers.CharField(
+        read_only=True,
+        help_text="The body as sanitised HTML: <p> paragraphs with <em> and <strong> only.",
+    )
 
     class Meta(ArticleOutputSerializer.Meta):
-        fields = [*ArticleOutputSerializer.Meta.fields, "paragraphs"]
+        fields = [*ArticleOutputSerializer.Meta.fields, "paragraphs", "body_html"]

@@ -120,3 +120,18 @@ def test_spam_and_rejected_comments_offer_no_edit_or_delete_and_never_say_spam(
     page.goto(live_server.url + f"{article.get_absolute_url()}comments/{spam.pk}/edit/")
     page.get_by_text("This comment can no longer be changed.").wait_for()
     assert "spam" not in page.locator("main").inner_text().lower()
+
+
+def test_the_seed_article_shows_italics_not_asterisks(live_server, page, artifacts_dir):
+    import re
+
+    article = seed_article()
+    page.goto(live_server.url + article.get_absolute_url())
+    emphasis = page.locator("article.article em", has_text="The Times")
+    emphasis.wait_for()
+    assert emphasis.evaluate("el => getComputedStyle(el).fontStyle") == "italic"
+    emphasis.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / "article-emphasis.png"))
+    text = page.locator("article.article").inner_text()
+    assert "*" not in text
+    assert not re.search(r"(?<![\w-])_|_(?![\w-])", text)
