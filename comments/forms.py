@@ -86,6 +86,12 @@ class CommentEditForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
+    def __init__(self, *args, comment_id: int | None = None, **kwargs):
+        # The edit box opens on the article page beside the main form, whose
+        # box is id_body: its ids are the comment's own (id_edit42_body).
+        kwargs.setdefault("auto_id", f"id_edit{comment_id or ''}_%s")
+        super().__init__(*args, **kwargs)
+
 
 class CommentReportForm(forms.Form):
     reason = forms.ChoiceField(

@@ -259,7 +259,7 @@ def comment_edit_view(request, slug, pk):
     comment = _own_comment(request, article, pk)
     wait = None
     if request.method == "POST":
-        form = CommentEditForm(request.POST)
+        form = CommentEditForm(request.POST, comment_id=comment.pk)
         wait = _throttled(request, form, scope="comment")
         if wait is None and form.is_valid():
             try:
@@ -276,7 +276,7 @@ def comment_edit_view(request, slug, pk):
         if _is_fetch(request):
             return _refused(form, wait)
     else:
-        form = CommentEditForm(initial={"body": comment.body})
+        form = CommentEditForm(initial={"body": comment.body}, comment_id=comment.pk)
     context = {
         "article": article,
         "comment": comment,

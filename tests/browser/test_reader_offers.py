@@ -116,6 +116,20 @@ def test_spam_and_rejected_comments_offer_no_edit_or_delete_and_never_say_spam(
     assert page.locator(f"#comment-{waiting.pk}").get_by_role("link", name="Edit your comment").count() == 1
     assert "spam" not in section.inner_text().lower()
 
+    # The inline edit box has ids of its own beside the main form's (#16 item 9).
+    card = page.locator(f"#comment-{waiting.pk}")
+    card.get_by_role("link", name="Edit your comment").click()
+    box = card.get_by_role("textbox", name="Your comment")
+    box.wait_for()
+    assert box.get_attribute("id") == f"id_edit{waiting.pk}_body"
+    assert page.locator("#comment-form textarea").get_attribute("id") == "id_body"
+    duplicates = page.evaluate("""() => {
+      const seen = {};
+      document.querySelectorAll('[id]').forEach(el => { seen[el.id] = (seen[el.id] || 0) + 1; });
+      return Object.keys(seen).filter(id => seen[id] > 1);
+    }""")
+    assert duplicates == []
+
     # Opening the edit page by its address neither edits nor names the verdict.
     page.goto(live_server.url + f"{article.get_absolute_url()}comments/{spam.pk}/edit/")
     page.get_by_text("This comment can no longer be changed.").wait_for()

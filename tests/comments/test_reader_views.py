@@ -228,6 +228,13 @@ class EditDeleteViewTests(BaseTestCase):
         comment.refresh_from_db()
         self.assertEqual((comment.body, comment.status), ("New words", S.PENDING))
 
+    def test_edit_box_ids_are_the_comments_own(self):
+        comment = self.own(status=S.REVIEW, body="Old words")
+        form = self.client.get(self.url(comment, "edit"), **FETCH).json()["html"]
+        self.assertIn(f'id="id_edit{comment.pk}_body"', form)
+        self.assertIn(f'for="id_edit{comment.pk}_body"', form)
+        self.assertNotIn('id="id_body"', form)
+
     def test_edit_by_fetch_answers_the_updated_card(self):
         comment = self.own(status=S.REVIEW, body="Old")
         form = self.client.get(self.url(comment, "edit"), **FETCH).json()["html"]
