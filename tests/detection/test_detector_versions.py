@@ -231,6 +231,10 @@ class DetectorVersionAdminTests(BaseTestCase):
         self.assertContains(response, "Detector version v6 cannot be made live")
         self.assertFalse(DetectorVersion.objects.get(pk=row.pk).is_active)
 
-    def test_editors_cannot_see_versions(self):
-        self.client.force_login(self.editor)
+    def test_editors_cannot_see_versions_desk_chiefs_can(self):
+        from tests.base import make_editor
+
+        self.client.force_login(make_editor("ed", role="editor"))
         self.assertEqual(self.client.get("/admin/detection/detectorversion/").status_code, 403)
+        self.client.force_login(self.editor)  # a desk chief
+        self.assertEqual(self.client.get("/admin/detection/detectorversion/").status_code, 200)
