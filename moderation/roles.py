@@ -1,7 +1,7 @@
 """The newsroom's roles, one Django group each, in one table.
 
 Roles are cumulative: a desk chief is in Editors and Desk chiefs, an admin
-in all three groups. The data migration ``moderation.0002_roles`` and
+in all three groups. The data migration ``moderation.0003_roles`` and
 ``moderation.services.roles_ensure`` (after a test flush, or to repair a
 group changed by hand) both read this table. docs/moderation-desk.md
 ("Roles") says the same in words.

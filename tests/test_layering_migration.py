@@ -94,7 +94,7 @@ def test_data_survives_the_move_to_detection_and_moderation():
         assert version.is_active and bytes(version.archive) == b"zip" and version.manifest == {"a": 1}
         assert IdempotencyRecord.objects.get(key="k1").comment_id == comment.pk
         # Permissions followed their models: the codenames are now under the
-        # new apps, nothing was duplicated, and moderation.0002_roles gave
+        # new apps, nothing was duplicated, and moderation.0003_roles gave
         # bans and lists to Desk chiefs (Editors keep deciding).
         group = NewGroup.objects.get(name="Editors")
         chiefs = NewGroup.objects.get(name="Desk chiefs")

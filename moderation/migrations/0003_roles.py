@@ -35,7 +35,7 @@ def ungrant(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("moderation", "0001_initial"),
+        ("moderation", "0002_notice_addresses"),
         ("articles", "0003_article_policy_and_thresholds"),
         ("detection", "0001_initial"),
         ("comments", "0047_move_models_to_detection_and_moderation"),
