@@ -44,7 +44,7 @@ class RoleGroupTests(TestCase):
 
     def test_a_desk_chief_can_change_the_article_controls(self):
         create("--username", "chief", "--role", "chief", "--password", "pw-chief-1")
-        self.client.login(username="chief", password="pw-chief-1")
+        self.client.force_login(get_user_model().objects.get(username="chief"))
         article = Article.objects.get(slug=SEED_SLUG)
         page = self.client.get(f"/admin/articles/article/{article.pk}/change/")
         self.assertContains(page, 'name="comments_open"')
