@@ -70,6 +70,23 @@ class CreateEditorCommandTests(TestCase):
         # The same token on the next run.
         self.assertIn(f"API token: {token}", create("--username", "ed", "--token"))
 
+    def test_an_expired_token_is_replaced(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+        from rest_framework.authtoken.models import Token
+
+        old = create("--username", "ed", "--token").split("API token: ")[1].strip()
+        Token.objects.filter(key=old).update(created=timezone.now() - timedelta(days=31))
+        self.assertEqual(
+            self.client.get("/api/moderation/comments/", HTTP_AUTHORIZATION=f"Token {old}").status_code, 401
+        )
+        new = create("--username", "ed", "--token").split("API token: ")[1].strip()
+        self.assertNotEqual(new, old)
+        self.assertEqual(
+            self.client.get("/api/moderation/comments/", HTTP_AUTHORIZATION=f"Token {new}").status_code, 200
+        )
+
     def test_an_unknown_role_is_refused_with_the_choices(self):
         with self.assertRaisesMessage(CommandError, "invalid choice: 'boss'"):
             create("--username", "x", "--role", "boss")
