@@ -730,12 +730,27 @@ def comment_undo_decision(*, comment: Comment, actor, now=None) -> Comment:
 
 # An author may edit these (a public one goes back through the checks).
 _EDITABLE = {S.PENDING, S.CHECKING, S.REVIEW, S.APPROVED}
-# ...and withdraw these.
-# Spam and rejected comments (banned ones too) are out of their author's
-# hands: offering Edit or Delete would only lead to a refusal, and naming
-# the status would reveal the verdict the page hides.
-_WITHDRAWABLE = _EDITABLE
+# Spam and comments an editor rejected are out of their author's hands:
+# offering Edit or Delete would only lead to a refusal, and naming the status
+# would reveal the verdict the page hides. A comment a ban rejected is the
+# exception: to its author it must look like one waiting for an editor (no
+# ban oracle), so it can be edited (it stays rejected) and deleted like one.
 CANNOT_CHANGE = "This comment can no longer be changed."
+_NO_DECISION = object()
+
+
+def comment_held_by_ban(comment: Comment) -> bool:
+    """Rejected by a ban at submission, with no editor's decision since.
+    Uses the ``decision_reason`` annotation of ``comment_list_own`` when it
+    is there (None: no editor decided), else asks the event log."""
+    if comment.status != S.REJECTED:
+        return False
+    if comment.shadow:
+        return True
+    code = getattr(comment, "decision_reason", _NO_DECISION)
+    if code is _NO_DECISION:
+        return not comment.events.exclude(reason_code="").exists()
+    return code is None
 PARENT_INVALID = "You can only reply to a published comment on this article."
 
 
@@ -771,12 +786,14 @@ def comment_can_change(comment: Comment, *, now=None) -> bool:
     """Whether its author may still edit or withdraw it: within the edit
     window, and not decided against (spam, rejected, banned)."""
     now = now or timezone.now()
-    return comment.status in _EDITABLE and now < comment_edit_deadline(comment)
+    if now >= comment_edit_deadline(comment):
+        return False
+    return comment.status in _EDITABLE or comment_held_by_ban(comment)
 
 
 def comment_edit_window_message(comment: Comment | None = None) -> str:
     """Why its author can no longer change it, without naming a verdict."""
-    if comment is not None and comment.status not in _EDITABLE:
+    if comment is not None and comment.status not in _EDITABLE and not comment_held_by_ban(comment):
         return CANNOT_CHANGE
     minutes = settings.COMMENT_EDIT_WINDOW_MINUTES
     return f"Comments can only be changed in the first {minutes} minutes after posting."
@@ -801,11 +818,25 @@ def comment_edit(*, comment: Comment, body: str, now=None) -> Comment:
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(pk=comment.pk)
         _check_window(comment, now)
-        if comment.status not in _EDITABLE:
+        held = comment.status not in _EDITABLE and comment_held_by_ban(comment)
+        if comment.status not in _EDITABLE and not held:
             raise ValidationError(CANNOT_CHANGE, code="invalid_transition")
         if body == comment.body:
             return comment
         previous = comment.body
+        if held:
+            # It stays rejected, unchecked; the log keeps the old text. No
+            # move, so no consequences (_event's hooks) either.
+            comment.body = body
+            comment.full_clean(exclude=["article", "parent", "author_name", "author_email"])
+            comment.edited_at = now
+            comment.save(update_fields=["body", *comment.fingerprint(), "edited_at"])
+            ModerationEvent.objects.create(
+                comment=comment, from_status=S.REJECTED, to_status=S.REJECTED,
+                reason=f"Edited by its author (held by a ban). Previous text:\n{previous}",
+            )
+            comment.decision_reason = None  # as comment_list_own has it: no editor decided
+            return comment
         from_status = comment.status
         comment.body = body
         comment.full_clean(exclude=["article", "parent", "author_name", "author_email"])
@@ -837,7 +868,7 @@ def comment_withdraw(*, comment: Comment, now=None) -> Comment:
         if comment.status == S.REMOVED:
             return comment
         _check_window(comment, now)
-        if comment.status not in _WITHDRAWABLE:
+        if comment.status not in _EDITABLE and not comment_held_by_ban(comment):
             raise ValidationError(CANNOT_CHANGE, code="invalid_transition")
         from_status = comment.status
         comment.status = S.REMOVED

@@ -97,7 +97,8 @@ class CommentEditTests(BaseTestCase):
         self.assertFalse(comment_can_change(comment, now=comment.created_at + timedelta(minutes=30)))
 
     def test_rejected_comment_cannot_be_edited(self):
-        comment = make_comment(self.article, status=S.REJECTED)
+        comment = make_comment(self.article, status=S.REVIEW)
+        comment_reject(comment=comment, actor=self.editor)
         with self.assertRaisesMessage(ValidationError, "This comment can no longer be changed."):
             comment_edit(comment=comment, body="Sneaky.")
 
