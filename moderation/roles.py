@@ -41,7 +41,8 @@ ROLE_GROUPS: dict[str, tuple[str, list[tuple[str, str]]]] = {
         ("detection", "change_detectorversion"),
         ("detection", "delete_detectorversion"),
     ]),
-    # Partner access and people: API keys, webhooks, users and groups.
+    # Partner access and people: API keys, webhooks, users and groups,
+    # API tokens, staff sign-in.
     ADMIN: ("Admins", [
         *_crud("partners", "apikey", "webhookendpoint"),
         ("partners", "view_webhookdelivery"),
@@ -51,6 +52,13 @@ ROLE_GROUPS: dict[str, tuple[str, list[tuple[str, str]]]] = {
         ("authtoken", "view_tokenproxy"),
         ("authtoken", "add_tokenproxy"),
         ("authtoken", "delete_tokenproxy"),
+        # Staff sign-in (docs/security.md): TOTP devices, and lockouts to
+        # read and lift.
+        *_crud("otp_totp", "totpdevice"),
+        ("axes", "view_accessattempt"),
+        ("axes", "delete_accessattempt"),
+        ("axes", "view_accessfailurelog"),
+        ("axes", "view_accesslog"),
     ]),
 }
 

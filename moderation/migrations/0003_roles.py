@@ -42,5 +42,7 @@ class Migration(migrations.Migration):
         ("partners", "0002_idempotency_moves_to_comments"),
         ("authtoken", "0004_alter_tokenproxy_options"),
         ("auth", "0012_alter_user_first_name_max_length"),
+        ("axes", "0010_accessattemptexpiration"),
+        ("otp_totp", "0003_add_timestamps"),
     ]
     operations = [migrations.RunPython(grant, ungrant)]

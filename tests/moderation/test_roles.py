@@ -35,7 +35,8 @@ class RoleGroupTests(TestCase):
         decide = "comments.moderate_comment"
         run_desk = ["articles.change_article", "moderation.add_ban", "detection.add_term",
                     "detection.change_domainrule", "detection.change_detectorversion"]
-        admin = ["partners.add_apikey", "partners.add_webhookendpoint", "auth.change_user"]
+        admin = ["partners.add_apikey", "partners.add_webhookendpoint", "auth.change_user",
+                 "otp_totp.add_totpdevice", "axes.delete_accessattempt"]
         self.assertTrue(ed.has_perm(decide))
         self.assertFalse(any(ed.has_perm(p) for p in run_desk + admin))
         self.assertTrue(chief.has_perms([decide, *run_desk]))
