@@ -54,6 +54,13 @@ class CheckResult:
     spam: float = 0.0
     toxicity: float = 0.0
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    # How much of ``spam`` is evidence specific to spam (a lure, a blocked
+    # domain, a link shortener, a copy, a posting rate, the model). ``None``:
+    # all of it. The rest is circumstantial: common in legitimate news
+    # comments too (a link to an unfamiliar domain, repeated characters), so
+    # it may raise a comment to review but never into the spam folder on its
+    # own (see ``pipeline.combine``).
+    spam_specific: float | None = None
     # Names of optional hosted checkers that could not answer. Their
     # comments are held for an editor whatever the other scores say.
     unavailable: tuple[str, ...] = field(default_factory=tuple)

@@ -2,7 +2,11 @@
 
 Editors keep allow and block lists of domains in the admin (DomainRule). A
 link to an allowed domain (the newsroom's own site, a wire service) does not
-count; a link to a blocked one is spam on its own.
+count; a link to a blocked one is spam on its own. A link to any other
+domain is circumstantial: news comments cite sources all the time, so it can
+send a comment to review but not, on its own, to the spam folder. Link
+shorteners (which hide where a link goes) and disguised links are evidence
+of spam.
 """
 
 from __future__ import annotations
@@ -29,6 +33,15 @@ OBFUSCATED = re.compile(
     rf"|\b[a-z0-9-]{{2,63}}+(?:\s*[\[\(\{{<]\s*(?:dot|\.)\s*[\]\)\}}>]\s*|\s+dot\s+|\s+\.\s*){_TLDS}\b"
     rf"|(?:\b\w\s){{4,63}}\.\s?(?:c\so\sm|n\se\st|o\sr\sg)\b)",
     re.IGNORECASE,
+)
+
+
+# Public URL shorteners: legitimate commenters link to the source itself.
+SHORTENERS = frozenset(
+    """
+    bit.ly bitly.com tinyurl.com goo.gl t.co ow.ly is.gd buff.ly rebrand.ly cutt.ly shorturl.at tiny.cc rb.gy
+    t.ly s.id v.gd bl.ink short.io shorte.st adf.ly linktr.ee lnkd.in soo.gd qr.ae tr.im x.co clck.ru
+    """.split()
 )
 
 
@@ -73,32 +86,40 @@ class LinkChecker:
     def check(self, sample: CommentSample) -> CheckResult:
         text = sample.body
         rules = _rules.get()
-        counted, blocked = [], []
+        counted, blocked, shortened = [], [], []
         for link in find_links(text):
-            action = rule_for(domain_of(link), rules)
+            domain = domain_of(link)
+            action = rule_for(domain, rules)
             if action == "block":
                 blocked.append(link)
             elif action != "allow":
                 counted.append(link)
+                if domain in SHORTENERS:
+                    shortened.append(link)
         folded = fold(text)
         obfuscated = [
             m.group(0) for m in OBFUSCATED.finditer(folded)
             if not any(m.group(0).replace(" ", "") in f.lower() for f in counted + blocked)
         ]
         reasons = []
-        spam = 0.0
+        spam = specific = 0.0
         if counted:
             spam = {1: 0.3, 2: 0.6}.get(len(counted), 0.85)
             noun = "link" if len(counted) == 1 else "links"
             reasons.append(Reason(self.name, "spam", f"{len(counted)} {noun}", tuple(counted[:5])))
+        if shortened:
+            specific = 0.6
+            spam = max(spam, specific)
+            reasons.append(Reason(self.name, "spam", "Link shortener hides where the link goes", tuple(shortened[:5])))
         if blocked:
-            spam = max(spam, 0.95)
+            spam = specific = max(spam, 0.95)
             domains = tuple(sorted({domain_of(b) for b in blocked}))
             reasons.append(Reason(self.name, "spam", "Link to a blocked domain", domains))
         if obfuscated:
             spam = max(spam, 0.75)
+            specific = max(specific, 0.75)
             reasons.append(Reason(self.name, "spam", "Disguised link", tuple(obfuscated[:5])))
-        return CheckResult(spam=spam, reasons=tuple(reasons))
+        return CheckResult(spam=spam, reasons=tuple(reasons), spam_specific=specific if spam else None)
 
 
 def without_allowed_links(text: str) -> str:

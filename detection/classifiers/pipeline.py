@@ -1,7 +1,11 @@
 """Run every configured checker on a comment and combine their results.
 
 Scores combine as a noisy-OR, 1 - prod(1 - s), so independent weak signals
-add up while one strong signal is enough on its own.
+add up while one strong signal is enough on its own. For spam, evidence that
+is common in legitimate news comments (a link to an unfamiliar domain,
+repeated characters: ``CheckResult.spam_specific``) can lift the combined
+score to ``CIRCUMSTANTIAL_SPAM_CEILING`` at most: the spam folder (0.9 by
+default) takes only comments whose spam-specific evidence reaches it.
 
 Optional hosted checkers (Akismet, a generic HTTP service) are appended to
 the configured ones when their switch is on (``HOSTED_CHECKERS``). When one
@@ -46,6 +50,11 @@ HOSTED_CHECKERS = [
 ]
 
 
+# Circumstantial spam evidence lifts the combined spam score this far at
+# most: into review, below the default spam-folder band (0.9).
+CIRCUMSTANTIAL_SPAM_CEILING = 0.85
+
+
 @cache
 def _load(paths: tuple[str, ...]) -> tuple[Checker, ...]:
     return tuple(import_string(path)() for path in paths)
@@ -58,16 +67,20 @@ def get_checkers() -> tuple[Checker, ...]:
 
 
 def combine(results: list[CheckResult]) -> CheckResult:
-    keep_spam = keep_toxicity = 1.0
+    keep_spam = keep_specific = keep_toxicity = 1.0
     reasons: list[Reason] = []
     unavailable: list[str] = []
     for result in results:
         keep_spam *= 1.0 - result.spam
+        specific = result.spam if result.spam_specific is None else min(result.spam_specific, result.spam)
+        keep_specific *= 1.0 - specific
         keep_toxicity *= 1.0 - result.toxicity
         reasons.extend(result.reasons)
         unavailable.extend(result.unavailable)
+    specific = 1.0 - keep_specific
+    spam = max(specific, min(1.0 - keep_spam, CIRCUMSTANTIAL_SPAM_CEILING))
     return CheckResult(
-        spam=round(1.0 - keep_spam, 4),
+        spam=round(spam, 4),
         toxicity=round(1.0 - keep_toxicity, 4),
         reasons=tuple(reasons),
         unavailable=tuple(unavailable),

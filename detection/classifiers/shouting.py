@@ -29,4 +29,6 @@ class ShoutingChecker:
             spam = max(spam, 0.2)
             toxicity = max(toxicity, 0.1)
             reasons.append(Reason(self.name, "spam", "Repeated characters", tuple(runs[:5])))
-        return CheckResult(spam=spam, toxicity=toxicity, reasons=tuple(reasons))
+        # Capitals and "!!!!!" are common in heated but legitimate comments:
+        # circumstantial spam evidence only.
+        return CheckResult(spam=spam, toxicity=toxicity, reasons=tuple(reasons), spam_specific=0.0 if spam else None)

@@ -37,6 +37,17 @@ class LinkCheckerTests(TestCase):
         self.assertEqual(three.spam, 0.85)
         self.assertIn("c-site.ru", three.reasons[0].spans)
 
+    def test_links_to_unknown_domains_are_circumstantial(self):
+        # News comments cite sources: a plain link is no spam-specific evidence.
+        result = LinkChecker().check(sample("http://a.example.com www.b.example.org c-site.ru"))
+        self.assertEqual((result.spam, result.spam_specific), (0.85, 0.0))
+
+    def test_link_shorteners_are_spam_evidence(self):
+        result = LinkChecker().check(sample("Claim it here: https://bit.ly/3xYz12 before Friday"))
+        self.assertEqual((result.spam, result.spam_specific), (0.6, 0.6))
+        self.assertIn("Link shortener hides where the link goes", [r.message for r in result.reasons])
+        self.assertEqual(LinkChecker().check(sample("https://www.bitly.example.org/x")).spam_specific, 0.0)
+
     def test_obfuscated_links(self):
         for text in ("visit cheapmeds dot com today", "go to cheapmeds [dot] com", "hxxp://evil"):
             with self.subTest(text=text):
@@ -123,6 +134,16 @@ class CombineTests(SimpleTestCase):
         combined = combine([CheckResult(spam=0.5, reasons=(r,)), CheckResult(spam=0.5, toxicity=0.2)])
         self.assertEqual((combined.spam, combined.toxicity), (0.75, 0.2))
         self.assertEqual(combined.reasons, (r,))
+
+    def test_circumstantial_spam_evidence_never_reaches_the_spam_band(self):
+        links = CheckResult(spam=0.85, spam_specific=0.0)
+        model = CheckResult(spam=0.7)
+        # 1 - 0.15 * 0.3 = 0.955 as a plain noisy-OR; capped below 0.9
+        self.assertEqual(combine([links, model]).spam, 0.85)
+        self.assertEqual(combine([links]).spam, 0.85)
+        # spam-specific evidence alone still gets there, links or not
+        self.assertEqual(combine([links, CheckResult(spam=0.95)]).spam, 0.95)
+        self.assertEqual(combine([CheckResult(spam=0.6), CheckResult(spam=0.8)]).spam, 0.92)
 
 
 class DuplicateCheckerTests(BaseTestCase):
