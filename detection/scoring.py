@@ -109,3 +109,90 @@ def confusion(labels: list[int], scores: list[float], threshold: float) -> Confu
         else:
             tn += 1
     return Confusion(threshold, tp, fp, fn, tn)
+
+
+def roc_points(labels: list[int], scores: list[float]) -> tuple[list[float], list[float]]:
+    """False- and true-positive rates at every distinct score (for a ROC curve)."""
+    positives = sum(labels)
+    negatives = len(labels) - positives
+    pairs = sorted(zip(scores, labels), reverse=True)
+    fpr, tpr = [0.0], [0.0]
+    tp = fp = 0
+    i = 0
+    while i < len(pairs):
+        j = i
+        while j < len(pairs) and pairs[j][0] == pairs[i][0]:
+            tp += pairs[j][1]
+            fp += 1 - pairs[j][1]
+            j += 1
+        fpr.append(fp / negatives if negatives else 0.0)
+        tpr.append(tp / positives if positives else 0.0)
+        i = j
+    return fpr, tpr
+
+
+def reliability(labels: list[int], scores: list[float], bins: int = 10) -> list[tuple[float, float, int]]:
+    """(mean score, share labelled 1, rows) per equal-width score bin that has rows."""
+    out = []
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        rows = [(s, y) for s, y in zip(scores, labels) if lo <= s < hi or (b == bins - 1 and s == 1.0)]
+        if rows:
+            out.append((sum(s for s, _ in rows) / len(rows), sum(y for _, y in rows) / len(rows), len(rows)))
+    return out
+
+
+def write_plots(
+    *, directory, head: str, sources: dict[str, tuple[list[int], list[float]]], bands: tuple[float, float]
+) -> list:
+    """ROC curves per source and a reliability plot for one head, as PNGs.
+
+    ``sources`` maps a source name to its labels and scores. Returns the
+    paths written: ``roc-<head>.png`` and ``reliability-<head>.png``.
+    Needs matplotlib (a development dependency).
+    """
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    fig, ax = plt.subplots(figsize=(6, 5.5), dpi=110)
+    for name, (labels, scores) in sources.items():
+        auc = roc_auc(labels, scores)
+        if auc is None:
+            continue
+        fpr, tpr = roc_points(labels, scores)
+        ax.plot(fpr, tpr, label=f"{name} (AUC {auc:.3f})")
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1)
+    ax.set(xlabel="false-positive rate", ylabel="true-positive rate", title=f"{head}: ROC per source", xlim=(0, 1), ylim=(0, 1.01))
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    path = directory / f"roc-{head}.png"
+    fig.savefig(path)
+    plt.close(fig)
+    written.append(path)
+
+    fig, (ax, hist) = plt.subplots(2, 1, figsize=(6, 7), dpi=110, gridspec_kw={"height_ratios": [3, 1]}, sharex=True)
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="perfectly calibrated")
+    for name, (labels, scores) in sources.items():
+        points = reliability(labels, scores)
+        if points and 0 < sum(labels) < len(labels):
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", markersize=3, label=name)
+        hist.hist(scores, bins=20, range=(0, 1), histtype="step", label=name)
+    for band in bands:
+        ax.axvline(band, color="black", linewidth=0.8, linestyle="--")
+        hist.axvline(band, color="black", linewidth=0.8, linestyle="--")
+    ax.set(ylabel="share labelled 1", title=f"{head}: reliability (bands at {bands[0]} / {bands[1]})", ylim=(0, 1.01))
+    ax.legend(loc="upper left", fontsize=8)
+    hist.set(xlabel=f"{head} score", ylabel="rows", yscale="log")
+    fig.tight_layout()
+    path = directory / f"reliability-{head}.png"
+    fig.savefig(path)
+    plt.close(fig)
+    written.append(path)
+    return written

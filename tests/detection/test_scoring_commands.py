@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import TestCase
 
-from detection.scoring import confusion, roc_auc
+from detection.scoring import confusion, reliability, roc_auc, roc_points
 
 
 def write(tmp: Path, name: str, content: bytes) -> str:
@@ -87,6 +87,32 @@ class EvaluateDetectorsCommandTests(TestCase):
         self.assertIn("threshold  precision  recall", text)
         self.assertNotIn("toxicity:", text)
 
+    def test_plot_writes_roc_curves_per_file_and_a_reliability_plot(self):
+        tmp = Path(tempfile.mkdtemp())
+        news = tmp / "news_set"
+        news.mkdir()
+        first = write(news, "test.csv", (
+            "text,label\n"
+            "A thoughtful reply about sanctions.,0\n"
+            "You are a pathetic idiot and a liar.,1\n"
+        ).encode())
+        second = write(tmp, "other.csv", (
+            "text,label\n"
+            "Stoltenberg made a fair point.,0\n"
+            "Shut up you ignorant moron.,1\n"
+        ).encode())
+        plots = tmp / "plots"
+        out = io.StringIO()
+        call_command("evaluate_detectors", first, second, "--head", "toxicity", "--plot", str(plots), stdout=out)
+        text = out.getvalue()
+        self.assertIn(f"== {first}", text)
+        self.assertEqual(text.count("toxicity: ROC-AUC 1.000"), 2)
+        written = sorted(p.name for p in plots.iterdir())
+        self.assertEqual(written, ["reliability-toxicity.png", "roc-toxicity.png"])
+        for name in written:
+            self.assertEqual((plots / name).read_bytes()[:8], b"\x89PNG\r\n\x1a\n")
+        self.assertIn(f"wrote {plots / 'roc-toxicity.png'}", text)
+
     def test_bad_label(self):
         tmp = Path(tempfile.mkdtemp())
         path = write(tmp, "l.csv", b"text,label\nhello,maybe\n")
@@ -105,6 +131,12 @@ class MetricsTests(TestCase):
         self.assertEqual(roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), 0.75)
         self.assertEqual(roc_auc([0, 1], [0.5, 0.5]), 0.5)
         self.assertIsNone(roc_auc([1, 1], [0.2, 0.3]))
+
+    def test_roc_points_and_reliability(self):
+        self.assertEqual(roc_points([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]),
+                         ([0.0, 0.0, 0.5, 0.5, 1.0], [0.0, 0.5, 0.5, 1.0, 1.0]))
+        self.assertEqual(reliability([0, 1, 1, 0], [0.05, 0.95, 1.0, 0.92], bins=10),
+                         [(0.05, 0.0, 1), (0.9566666666666667, 2 / 3, 3)])
 
     def test_confusion(self):
         c = confusion([1, 1, 0, 0], [0.9, 0.2, 0.6, 0.1], 0.5)
