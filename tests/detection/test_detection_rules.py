@@ -210,5 +210,61 @@ class AllowedLinksAndTheModelTests(ListsTestCase):
         self.assertGreater(before.spam, 0.5)
         self.assertIn("model", [r.checker for r in before.reasons])
         self.assertLess(after.spam, 0.2)
-        # An unknown domain still counts.
-        self.assertGreater(run_checks(sample("Cheap meds at https://pills.example.com"), history=False).spam, 0.9)
+        # An unknown domain still counts: it lifts the comment to review
+        # (issue #12: a link alone never sends a comment to the spam folder).
+        self.assertGreaterEqual(run_checks(sample("Cheap meds at https://pills.example.com"), history=False).spam, 0.5)
+
+
+# Held-out sentences written for these tests (not in any training file): the
+# kinds of civil news comment that issue #12 found in the spam folder – a
+# figure and a link to a paper the allow-list does not know, a book with its
+# ISBN, a reply linking a video, a long comment full of figures – and others
+# like them.
+CIVIL_WITH_LINKS_AND_FIGURES = [
+    "The budget surplus of $1.9-billion was reported by the Finance Department, see "
+    "https://www.theglobeandmail.com/news/",
+    "As Hobsbawm puts it in The Age of Extremes (Vintage, 1996, ISBN 978-0-679-73005-8), the short "
+    "twentieth century ended in 1991.",
+    "@Margaret you should watch this interview before judging him: https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+    "The federal debt was $1.17 trillion in March 2023, up from $721 billion in 2019, and interest costs "
+    "alone will reach $46.5 billion in 2024-25 according to the PBO. That is more than Ottawa spends on "
+    "child care, and every 1% rise in rates adds roughly $6 billion a year. The deficit of $40 billion "
+    "is not a rounding error, whatever the minister said on 14 November.",
+    "Council minutes from 12 June are here: https://www.halifax.ca/city-hall/agendas-meetings-reports "
+    "(item 15.1.3, page 42). The $3.4M overrun was approved 9-7.",
+    "https://www.thetyee.ca/News/2024/05/02/Housing-Starts-Data/",
+    "Read the decision yourself, 2023 SCC 17, paragraphs 88 to 104: https://scc-csc.lexum.com/scc-csc/en/item/19985/index.do",
+    "Statistics Canada table 14-10-0287-01 shows unemployment at 6.4% in April, 6.1% a year earlier.",
+]
+SPAM_WITH_LINKS = [
+    "Great article! I make $85 an hour working from home, check www.easycash-now.com",
+    "Click here to claim your free iPhone 16: bit.ly/free-iphone-claim",
+    "I earn 9000 dollars a month online with my laptop, ask me how on WhatsApp +1 555 012 3456",
+]
+
+
+class SpamFolderEvidenceTests(ListsTestCase):
+    """Issue #12: the spam folder takes near-certain spam only."""
+
+    def test_civil_comments_with_links_and_figures_stay_out_of_the_spam_folder(self):
+        from detection.classifiers.pipeline import run_checks
+
+        for text in CIVIL_WITH_LINKS_AND_FIGURES:
+            with self.subTest(text=text[:60]):
+                self.assertLess(run_checks(sample(text), history=False).spam, 0.9)
+
+    def test_spam_with_links_still_goes_to_the_spam_folder(self):
+        from detection.classifiers.pipeline import run_checks
+
+        for text in SPAM_WITH_LINKS:
+            with self.subTest(text=text[:60]):
+                self.assertGreaterEqual(run_checks(sample(text), history=False).spam, 0.9)
+
+    def test_the_models_link_evidence_is_circumstantial(self):
+        from detection.classifiers.model import TrainedModelChecker
+
+        bare = TrainedModelChecker().check(sample("https://www.unknown-paper.example/2024/05/housing-data"))
+        specific = bare.spam if bare.spam_specific is None else bare.spam_specific
+        self.assertLess(specific, 0.5)
+        lure = TrainedModelChecker().check(sample(SPAM_WITH_LINKS[0]))
+        self.assertGreaterEqual(lure.spam if lure.spam_specific is None else lure.spam_specific, 0.9)
