@@ -5,8 +5,14 @@ Run from the repository root:
     .venv/bin/python bench/detectors.py [--datasets ../shared/datasets] [--artifacts DIR] [--record]
 
 Prints, for every public test split, ROC-AUC of the head that applies
-(toxicity: kaggle insults, davidson, wiki with Perspective's AUC alongside;
-spam: youtube, sms) and for the project's hand-written hold-out set
+(toxicity: the news-comment sets – Civil Comments, Fox News, Wikipedia
+idterm –, kaggle insults, davidson, wiki CAT with Perspective's AUC alongside;
+spam: youtube, sms), the issue-#12 targets at the shipped bands measured
+through the whole local check pipeline (spam folder share of civil news
+comments, toxic-spans posts flagged, civil Civil Comments flagged; the
+pipeline runs on a throw-away migrated SQLite database, so the seeded domain
+allow-list and built-in term lists apply, without duplicate/rate history),
+and for the project's hand-written hold-out set
 (``detection/training/data/holdout.csv``, never trained on), precision/recall at a few thresholds, the latency of
 scoring one comment (median / p99, one core, after warm-up) and the resident
 memory of the process once the models are loaded. The output is also written
@@ -39,11 +45,19 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 TARGETS = {
+    ("toxicity", "civil_comments_autolabel_subset"): 0.93,
     ("toxicity", "kaggle_insults_impermium"): 0.93,
     ("toxicity", "wiki_talk_cat_large"): 0.90,
     ("spam", "youtube_spam_collection"): 0.99,
     ("spam", "sms_spam_collection"): 0.99,
 }
+# Test splits whose civil rows must (almost) never reach the spam folder.
+NEWS_CIVIL_SETS = ("civil_comments_autolabel_subset", "fox_news_comments", "wiki_talk_labels_toxicity_idterm_subset")
+SPAM_FOLDER_MAX_CIVIL = 0.005  # civil comments at spam >= 0.9, per set
+SPAM_FOLDER_MIN_SPAM = 0.90  # youtube + sms test spam at spam >= 0.9
+TOXIC_SPANS_MIN_FLAGGED = 0.85  # toxic_spans test posts, frac_not_toxic < 0.5, at toxicity >= 0.5
+CIVIL_CC_MAX_FLAGGED = 0.03  # civil Civil Comments (autolabel test) at toxicity >= 0.5
+SPAM_HIGH, TOXICITY_LOW = 0.9, 0.5  # the shipped bands (settings.MODERATION_THRESHOLDS)
 THRESHOLDS = (0.2, 0.35, 0.5, 0.65, 0.8, 0.9)
 
 
@@ -62,6 +76,91 @@ def pr_at(y, p, t):
     prec = tp / (tp + fp) if tp + fp else float("nan")
     rec = tp / (tp + fn) if tp + fn else float("nan")
     return prec, rec, (tp + fp) / len(y)
+
+
+def _setup_pipeline(tmp: str) -> None:
+    """Django on a throw-away SQLite database, migrated (seeded allow-list,
+    built-in term lists), file cache; no broker is used."""
+    os.environ.update(
+        {"DEBUG": "1", "NEWSROOM_VAR_DIR": tmp, "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "REDIS_URL": ""}
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def pipeline_targets(args, checker, out) -> dict:
+    """The spam-folder and flagging targets, model alone and whole pipeline."""
+    import tempfile
+
+    import numpy as np
+
+    from detection.training import datasets as D
+
+    from django.apps import apps
+
+    if not apps.ready:
+        _setup_pipeline(tempfile.mkdtemp(prefix="bench-detectors-"))
+    from detection.classifiers.base import CommentSample
+    from detection.classifiers.pipeline import run_checks
+
+    def scores(texts):
+        model = checker.score_texts(texts)
+        pipe = []
+        for t in texts:
+            r = run_checks(CommentSample(body=t), history=False)
+            pipe.append((r.spam, r.toxicity))
+        return np.array(model), np.array(pipe)
+
+    def rows(name, split="test"):
+        path = Path(args.datasets) / name / f"{split}.csv"
+        return D.read_csv(path, source=f"{name}/{split}.csv") if path.exists() else None
+
+    res: dict = {}
+    lines = []
+
+    def line(what, model_v, pipe_v, target, ok):
+        res[what] = {"model": round(model_v, 4), "pipeline": round(pipe_v, 4), "target": target, "met": ok}
+        lines.append(f"{what:58} {model_v:7.2%} {pipe_v:9.2%}  {target:>8}  {'PASS' if ok else 'MISS'}")
+
+    for name in NEWS_CIVIL_SETS:
+        ex = rows(name)
+        if ex is None:
+            out(f"missing {name}/test.csv, skipped")
+            continue
+        civil = [e.text for e in ex if e.label == 0]
+        m, p = scores(civil)
+        sm, sp = float((m[:, 0] >= SPAM_HIGH).mean()), float((p[:, 0] >= SPAM_HIGH).mean())
+        line(f"{name} civil ({len(civil)}) to spam folder", sm, sp, f"<= {SPAM_FOLDER_MAX_CIVIL:.1%}", sp <= SPAM_FOLDER_MAX_CIVIL)
+        if name == "civil_comments_autolabel_subset":
+            fm, fp = float((m[:, 1] >= TOXICITY_LOW).mean()), float((p[:, 1] >= TOXICITY_LOW).mean())
+            civil_cc = (fm, fp, len(civil))
+    spam = []
+    for name in ("youtube_spam_collection", "sms_spam_collection"):
+        ex = rows(name)
+        if ex is not None:
+            spam.extend(e.text for e in ex if e.label == 1)
+    if spam:
+        m, p = scores(spam)
+        sm, sp = float((m[:, 0] >= SPAM_HIGH).mean()), float((p[:, 0] >= SPAM_HIGH).mean())
+        line(f"youtube+sms test spam ({len(spam)}) to spam folder", sm, sp, f">= {SPAM_FOLDER_MIN_SPAM:.0%}", sp >= SPAM_FOLDER_MIN_SPAM)
+    ex = rows(D.TOXIC_SPANS)
+    if ex is not None:
+        toxic = [e.text for e in ex if float(e.extra["frac_not_toxic"]) < D.TOXIC_SPANS_MAX_NOT_TOXIC]
+        m, p = scores(toxic)
+        fm, fp = float((m[:, 1] >= TOXICITY_LOW).mean()), float((p[:, 1] >= TOXICITY_LOW).mean())
+        line(f"toxic_spans posts ({len(toxic)}) flagged (toxicity >= 0.5)", fm, fp, f">= {TOXIC_SPANS_MIN_FLAGGED:.0%}", fp >= TOXIC_SPANS_MIN_FLAGGED)
+    if "civil_cc" in locals():
+        fm, fp, n = civil_cc
+        line(f"civil Civil Comments ({n}) flagged (toxicity >= 0.5)", fm, fp, f"<= {CIVIL_CC_MAX_FLAGGED:.0%}", fp <= CIVIL_CC_MAX_FLAGGED)
+    out("## issue #12 targets at the shipped bands (spam folder >= 0.9, toxicity flag >= 0.5)")
+    out(f"{'what':58} {'model':>7} {'pipeline':>9}  {'target':>8}  status (pipeline)")
+    for l in lines:
+        out(l)
+    return res
 
 
 def main(argv=None) -> int:
@@ -88,10 +187,9 @@ def main(argv=None) -> int:
 
     rss_start = rss_mb()
     if args.django:
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
-        import django
+        import tempfile
 
-        django.setup()
+        _setup_pipeline(tempfile.mkdtemp(prefix="bench-detectors-"))
     rss_django = rss_mb()
     from detection.classifiers.base import CommentSample
     from detection.classifiers.model import TrainedModelChecker, load_model
@@ -182,9 +280,14 @@ def main(argv=None) -> int:
         out(line)
     out()
 
+    # issue-#12 targets at the shipped bands, through the whole local pipeline
+    targets = pipeline_targets(args, checker, out)
+    metrics["targets"] = targets
+    out()
+
     # latency: one comment at a time through check(), real comment texts
     pool = []
-    for name in ("kaggle_insults_impermium", "youtube_spam_collection", "wiki_talk_cat_large", "sms_spam_collection"):
+    for name in ("kaggle_insults_impermium", "youtube_spam_collection", "wiki_talk_cat_large", "sms_spam_collection", "civil_comments_autolabel_subset"):
         path = Path(args.datasets) / name / "test.csv"
         if path.exists():
             pool.extend(e.text for e in D.read_csv(path))

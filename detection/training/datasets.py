@@ -42,10 +42,36 @@ TRAINABLE = (
 )
 # Test splits the benchmark measures, per head. Never trained on.
 TEST_SETS = {
-    "toxicity": ("kaggle_insults_impermium", "davidson_hate_offensive", "wiki_talk_cat_large"),
+    "toxicity": (
+        "civil_comments_autolabel_subset", "fox_news_comments", "wiki_talk_labels_toxicity_idterm_subset",
+        "kaggle_insults_impermium", "davidson_hate_offensive", "wiki_talk_cat_large",
+    ),
     "spam": ("youtube_spam_collection", "sms_spam_collection"),
 }
 NEVER_TRAIN = ("kaggle_insults_impermium", "wiki_talk_cat_large")
+
+# News-domain sets (reader comments; Wikipedia talk for the idterm subset),
+# trained on when their folder is present: (dataset dir, licence).
+# * toxicity: their labels; the toxic-spans set is positives only, and only
+#   its posts that most span annotators did not call "not toxic"
+#   (``frac_not_toxic`` < 0.5) are used;
+# * spam: their civil rows are legitimate comments (ham). Links, figures,
+#   dates and citations are normal in them, which SMS and YouTube ham lack.
+NEWS_TRAINABLE = (
+    ("civil_comments_autolabel_subset", "CC0 (Civil Comments; refuel-ai/autolabel subset, MIT repo)"),
+    ("civil_comments_toxic_spans", "CC0 (Civil Comments toxic spans, Pavlopoulos et al. 2021/2022)"),
+    ("fox_news_comments", "MIT (Gao & Huang, RANLP 2017)"),
+    ("wiki_talk_labels_toxicity_idterm_subset", "CC BY 4.0 labels (Dixon et al. 2018), text CC BY-SA 3.0 (Wikipedia)"),
+)
+# Positives-only set: a post counts as toxic when fewer than half of its
+# span annotators ticked "not toxic".
+TOXIC_SPANS = "civil_comments_toxic_spans"
+TOXIC_SPANS_MAX_NOT_TOXIC = 0.5
+# Sets whose labels train the toxicity head. Fox News is measured only: its
+# label is hate speech, and plain rudeness is labelled 0 there.
+NEWS_TOXICITY = ("civil_comments_autolabel_subset", "civil_comments_toxic_spans", "wiki_talk_labels_toxicity_idterm_subset")
+# Sets whose civil rows are spam negatives.
+NEWS_HAM = ("civil_comments_autolabel_subset", "fox_news_comments", "wiki_talk_labels_toxicity_idterm_subset")
 
 
 @dataclass(frozen=True)
@@ -124,15 +150,57 @@ def hash_fold(text: str, folds: int = 5) -> int:
     return int(hashlib.sha1(norm.encode("utf-8")).hexdigest(), 16) % folds
 
 
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def load_news(datasets_dir: Path | str, *, toxicity: tuple[str, ...] | None = None) -> dict[str, list[Example]]:
+    """The news-domain training rows per head (empty when the folders are absent).
+
+    ``toxicity`` limits which sets feed the toxicity head (default:
+    ``NEWS_TOXICITY``). A text in several sets is kept once, with the
+    label of the first set that has it (the autolabel subset's fractional
+    label wins over the positives-only toxic-spans set).
+    """
+    out: dict[str, list[Example]] = {h: [] for h in HEADS}
+    seen: set[str] = set()
+    for name, _licence in NEWS_TRAINABLE:
+        path = Path(datasets_dir) / name / "train.csv"
+        if not path.exists():
+            continue
+        for e in read_csv(path, source=f"{name}/train.csv"):
+            key = _norm(e.text)
+            if key in seen:
+                continue
+            seen.add(key)
+            if name == TOXIC_SPANS and float((e.extra or {}).get("frac_not_toxic") or 0) >= TOXIC_SPANS_MAX_NOT_TOXIC:
+                continue
+            if name in (NEWS_TOXICITY if toxicity is None else toxicity):
+                out["toxicity"].append(e)
+            if name in NEWS_HAM and e.label == 0:
+                out["spam"].append(Example(text=e.text, label=0, source=f"{name}/train.csv (ham)", extra=e.extra))
+    return out
+
+
 def load_training_data(
-    datasets_dir: Path | str, examples_path: Path | str = EXAMPLES_CSV, *, ham_for_toxicity: bool = False
+    datasets_dir: Path | str,
+    examples_path: Path | str = EXAMPLES_CSV,
+    *,
+    ham_for_toxicity: bool = False,
+    news: bool = True,
+    news_toxicity: tuple[str, ...] | None = None,
 ) -> dict[str, list[Example]]:
     """All rows each head is trained on, keyed by head.
 
     With ``ham_for_toxicity`` the spam sets' legitimate messages are also
-    used as toxicity negatives (everyday conversational text).
+    used as toxicity negatives (everyday conversational text). With
+    ``news`` (default) the news-domain sets present in ``datasets_dir``
+    are added (see ``NEWS_TRAINABLE``).
     """
     data: dict[str, list[Example]] = {h: [] for h in HEADS}
+    if news:
+        for h, rows in load_news(datasets_dir, toxicity=news_toxicity).items():
+            data[h].extend(rows)
     for name, head, _licence in TRAINABLE:
         rows = load_split(datasets_dir, name, "train")
         data[head].extend(rows)

