@@ -246,15 +246,16 @@ class OnnxEncoder:
     def encode(self, text: str) -> np.ndarray:
         return self.encode_ids(self._ids([text]))[0]
 
-    def encode_many(self, texts: list[str], batch_size: int = 32, progress=None) -> np.ndarray:
+    def encode_many(self, texts: list[str], progress=None) -> np.ndarray:
+        """One text at a time, exactly as ``encode`` scores a comment: the
+        int8 model quantises activations per run, so a padded batch would
+        give slightly different embeddings from the ones seen at run time."""
         ids = self._ids(texts)
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.zeros((len(ids), self.hidden), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            out[chunk] = self.encode_ids([ids[i] for i in chunk])
-            if progress and (start // batch_size) % 50 == 49:
-                progress(f"  encoder: encoded {start + len(chunk):,}/{len(ids):,}")
+        for i, row in enumerate(ids):
+            out[i] = self.encode_ids([row])[0]
+            if progress and i % 2000 == 1999:
+                progress(f"  encoder: encoded {i + 1:,}/{len(ids):,}")
         return out
 
 

@@ -311,7 +311,7 @@ def _head_data(
     # as much as the public training rows of the head (news rows aside).
     own = source == "examples.csv"
     if own.any():
-        base[own] = max(1.0, base[~own & ~news].sum() / own.sum())
+        base[own] = max(1.0, (~own & ~news).sum() / own.sum())
     return HeadData(head, examples, extracted, y, source, base)
 
 
