@@ -71,12 +71,17 @@ class TrainConfig:
     news_toxicity: tuple[str, ...] | None = None  # which news sets feed the toxicity head (None: datasets.NEWS_TOXICITY)
     # Weight of the positives-only toxic-spans set, as a share of the total
     # weight of the civil news comments (the rest of the news rows weigh 1).
-    toxic_spans_share: float = 1.0
+    toxic_spans_share: float = 8.0
     # Each civil news comment weighs this many rows in the spam head: they
     # are the ham that looks like what the site receives.
     news_ham_weight: float = 8.0
     # Each Davidson tweet weighs this much in the toxicity head.
-    davidson_weight: float = 1.0
+    davidson_weight: float = 0.3
+    # The project's examples weigh this share of the non-news public rows.
+    examples_share: float = 0.3
+    # Toxicity: place 0.5 where this share of civil Civil Comments lands
+    # (out-of-fold); None keeps the plain balanced Platt calibration.
+    toxicity_civil_flag_rate: float | None = 0.03
     minilm: bool = False  # also train the optional all-MiniLM-L6-v2 member (toxicity)
     minilm_c_grid: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0)
     severity_c_grid: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
@@ -311,7 +316,7 @@ def _head_data(
     # as much as the public training rows of the head (news rows aside).
     own = source == "examples.csv"
     if own.any():
-        base[own] = max(1.0, (~own & ~news).sum() / own.sum())
+        base[own] = max(1.0, cfg.examples_share * (~own & ~news).sum() / own.sum())
     return HeadData(head, examples, extracted, y, source, base)
 
 
@@ -493,6 +498,9 @@ def _train_minilm_member(hd: HeadData, own, w_bal, Z, names, sev, cfg: TrainConf
     z_final = Zm @ coef + stack.intercept_[0]
     cal_a, cal_b = _fit_platt(z_final, y, w)
     src = hd.source[own]
+    civil_cc = (y == 0) & np.array([str(s).startswith("civil_comments_autolabel_subset/") for s in src])
+    if cfg.toxicity_civil_flag_rate and civil_cc.sum() >= 100:
+        cal_b = -cal_a * float(np.quantile(z_final[civil_cc], 1.0 - cfg.toxicity_civil_flag_rate))
     blend_auc = {str(s): round(_auc(y[src == s], z_final[src == s]), 4) for s in sorted(set(src))}
     sub = HeadData(hd.head, [hd.examples[i] for i in own_idx], [], y, src, w)
     blend_auc["news"] = _news_report("toxicity", sub, 1.0 / (1.0 + np.exp(-(cal_a * z_final + cal_b))))
@@ -651,6 +659,14 @@ def train_detectors(
         log(f"  {head}: out-of-fold AUC {oof_auc}")
         cal_a, cal_b = _fit_platt(z_final[cal_mask], hd.y[cal_mask], w_bal[cal_mask])
         log(f"  {head}: calibration p = sigmoid({cal_a:.3f} * z + {cal_b:.3f})")
+        civil_cc = (hd.y == 0) & np.array([str(s).startswith("civil_comments_autolabel_subset/") for s in hd.source])
+        if head == "toxicity" and cfg.toxicity_civil_flag_rate and civil_cc.sum() >= 100:
+            # The flag band (0.5) is where this share of civil Civil Comments
+            # lands, out of fold: the news-comment meaning of "flagged".
+            z_t = float(np.quantile(z_final[civil_cc], 1.0 - cfg.toxicity_civil_flag_rate))
+            cal_b = -cal_a * z_t
+            log(f"  {head}: flag band moved to {cfg.toxicity_civil_flag_rate:.1%} of civil Civil Comments "
+                f"(out of fold): p = sigmoid({cal_a:.3f} * z + {cal_b:.3f})")
         p_oof = 1.0 / (1.0 + np.exp(-(cal_a * z_final + cal_b)))
         news_oof = _news_report(head, hd, p_oof)
         log(f"  {head}: out-of-fold on the news sets {news_oof}")
