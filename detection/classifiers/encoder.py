@@ -154,13 +154,14 @@ def build_graph(model_dir: Path):
 
 
 def cache_dir() -> Path:
-    """Where built models are kept: ``settings.DETECTOR_ENCODER_CACHE`` or
-    ``$NEWSROOM_VAR_DIR/encoders`` (default ``.var/encoders`` in the repository)."""
+    """Where built models are kept: ``encoders/`` in ``settings.VAR_DIR``
+    (``NEWSROOM_VAR_DIR``, default ``.var/``), or in the repository's
+    ``.var/`` without Django."""
     try:
         from django.conf import settings
 
-        if settings.configured and getattr(settings, "DETECTOR_ENCODER_CACHE", None):
-            return Path(settings.DETECTOR_ENCODER_CACHE)
+        if settings.configured and getattr(settings, "VAR_DIR", None):
+            return Path(settings.VAR_DIR) / "encoders"
     except Exception:
         pass
     var = os.environ.get("NEWSROOM_VAR_DIR") or str(Path(__file__).resolve().parents[2] / ".var")

@@ -279,3 +279,18 @@ def test_minilm_encoder_matches_batched_encoding():
     assert np.allclose(np.linalg.norm(single, axis=1), 1.0, atol=1e-5)
     # same word pieces as the model's own tokenizer for plain text
     assert enc.token_ids("you are an idiot")[1:-1] == [2017, 2024, 2019, 10041]
+
+
+@minilm_available
+def test_int8_encoder_stays_close_to_the_float_model():
+    import numpy as np
+
+    from detection.classifiers.encoder import load_onnx_encoder
+
+    texts = ["you are an idiot", "The budget surplus of $1.9-billion was reported by the Finance Department.",
+             "NATO missiles and the Kremlin's red lines " * 8]
+    fp32 = load_onnx_encoder(quantize=False).encode_many(texts)
+    int8 = load_onnx_encoder(quantize=True).encode_many(texts)
+    assert load_onnx_encoder(quantize=True).path.name.startswith("minilm-int8-")
+    cosine = (fp32 * int8).sum(axis=1)
+    assert (cosine > 0.97).all(), cosine
