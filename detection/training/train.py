@@ -77,7 +77,8 @@ class TrainConfig:
     news_ham_weight: float = 8.0
     # Each Davidson tweet weighs this much in the toxicity head.
     davidson_weight: float = 0.3
-    # The project's examples weigh this share of the non-news public rows.
+    # Toxicity: the project's examples weigh this share of the non-news
+    # public rows (spam: all of it).
     examples_share: float = 0.3
     # Toxicity: place 0.5 where this share of civil Civil Comments lands
     # (out-of-fold); None keeps the plain balanced Platt calibration.
@@ -316,7 +317,8 @@ def _head_data(
     # as much as the public training rows of the head (news rows aside).
     own = source == "examples.csv"
     if own.any():
-        base[own] = max(1.0, cfg.examples_share * (~own & ~news).sum() / own.sum())
+        share = cfg.examples_share if head == "toxicity" else 1.0
+        base[own] = max(1.0, share * (~own & ~news).sum() / own.sum())
     return HeadData(head, examples, extracted, y, source, base)
 
 
