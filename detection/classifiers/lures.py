@@ -21,13 +21,28 @@ MONEY = re.compile(
 CONTACT = re.compile(r"\b(?:whats\s?app|telegram|wickr|signal\s+me|text\s+me|call\s+me)\b", re.IGNORECASE)
 
 
+# Numbers that news comments cite and that look like phone numbers: ISBNs
+# and ISSNs, statistical tables, case, bill, docket and reference numbers.
+IDENTIFIER_BEFORE = re.compile(
+    r"(?:isbn(?:-1[03])?|issn|doi|table|tables|catalogue|case|docket|file|bill|ref(?:erence)?|no\.?|number|#)"
+    r"[\s:.#-]*$",
+    re.IGNORECASE,
+)
+
+
 def _phones(text: str) -> list[str]:
     found = []
     for m in PHONE.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
         # Years, ranges ("2022-2024") and counts are not phone numbers.
-        if 9 <= len(digits) <= 15 and not re.fullmatch(r"(19|20)\d\d\D+(19|20)\d\d", m.group(0).strip()):
-            found.append(m.group(0).strip())
+        if not 9 <= len(digits) <= 15 or re.fullmatch(r"(19|20)\d\d\D+(19|20)\d\d", m.group(0).strip()):
+            continue
+        # Nor are cited identifiers: "ISBN 978-0-679-73005-8", "table 14-10-0287-01".
+        if IDENTIFIER_BEFORE.search(text[max(0, m.start() - 20) : m.start()]):
+            continue
+        if len(digits) == 13 and digits[:3] in ("978", "979"):  # an ISBN-13 without its label
+            continue
+        found.append(m.group(0).strip())
     return found
 
 

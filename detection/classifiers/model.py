@@ -429,8 +429,10 @@ def reset_models() -> None:
         _MODELS.clear()
 
 
-# Below this spam probability a comment cannot reach the spam folder whatever
-# its links did, so their share is not worked out.
+# The review band: below this spam probability a comment cannot reach the
+# spam folder whatever its links did, so their share is not worked out; and a
+# comment that reads as spam without its links at this level or above has
+# its links counted too.
 LINK_CHECK_FLOOR = 0.5
 
 
@@ -485,10 +487,11 @@ class TrainedModelChecker:
         """The spam probability without what the links contributed.
 
         A link is circumstantial evidence (news comments cite sources), so
-        the part of the spam logit credited to link tokens – their unigram,
-        character n-grams, half their bigrams and the "contains a link"
-        flags – does not count towards the spam folder (see
-        ``pipeline.combine``). ``None`` when the links did not raise it.
+        in a comment that does not read as spam without them (below
+        ``LINK_CHECK_FLOOR``) the part of the spam logit credited to link
+        tokens – their unigram, character n-grams, half their bigrams and the
+        "contains a link" flags – does not count towards the spam folder (see
+        ``pipeline.combine``). ``None`` when all of the score counts.
         """
         if score.spam < LINK_CHECK_FLOOR or "m:url" not in ex.meta:
             return None
@@ -496,7 +499,11 @@ class TrainedModelChecker:
         link = sum(c for c, tok in zip(contrib, ex.tokens) if tok.norm == "xxurl")
         if link <= 0:
             return None
-        return model._calibrate("spam", score.logits["spam"] - link)
+        without = model._calibrate("spam", score.logits["spam"] - link)
+        # In a comment that reads as spam without its links (the review band
+        # or above: "check out my channel", "earn $500 a day"), the links
+        # count as well; in one that does not, they never decide the folder.
+        return None if without >= LINK_CHECK_FLOOR else without
 
     def score_texts(self, texts: list[str]) -> list[tuple[float, float]]:
         """(spam, toxicity) probabilities for each text, same as ``check``."""

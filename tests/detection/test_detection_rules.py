@@ -107,6 +107,16 @@ class LureTests(TestCase):
             with self.subTest(text=text):
                 self.assertEqual(LureChecker().check(sample(text)), CheckResult())
 
+    def test_cited_identifiers_are_not_phones(self):
+        # Issue #12: a book's ISBN and a statistics table sent civil comments
+        # towards the spam folder as "phone numbers".
+        for text in ("The Age of Extremes (Vintage, 1996, ISBN 978-0-679-73005-8)",
+                     "Statistics Canada table 14-10-0287-01 shows it",
+                     "see 978-0-14-303943-3 on page 12", "Bill No. 2023-118-4471 passed"):
+            with self.subTest(text=text):
+                self.assertEqual(LureChecker().check(sample(text)), CheckResult())
+        self.assertEqual(LureChecker().check(sample("Ring 020 7946 0958 to book a table for two")).spam, 0.5)
+
     def test_money_and_crypto_lures_with_contact(self):
         result = LureChecker().check(
             sample("I earn $500 a day with bitcoin trading, WhatsApp +1 202 555 0143")

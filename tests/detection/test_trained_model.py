@@ -61,8 +61,12 @@ def test_artifacts_are_shipped_with_a_manifest():
         assert path.stat().st_size < 8_000_000, f"{name} is too large to ship"
     sources = manifest["training_data"]
     assert "examples.csv" in sources
-    assert not any("kaggle" in s or "wiki_talk" in s or s.endswith("test.csv") for s in sources)
+    # measuring-only sets (kaggle: no licence; wiki CAT: test only) and test splits
+    assert not any("kaggle" in s or "wiki_talk_cat_large" in s or s.endswith("test.csv") for s in sources)
     assert {"spam", "toxicity"} <= set(manifest["heads"])
+    # issue #12: the news-domain sets are trained on
+    assert "civil_comments_toxic_spans/train.csv" in sources
+    assert "civil_comments_autolabel_subset/train.csv (ham)" in sources
 
 
 def test_default_artifacts_dir_without_the_setting():
