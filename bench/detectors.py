@@ -147,6 +147,18 @@ def pipeline_targets(args, checker, out) -> dict:
         m, p = scores(spam)
         sm, sp = float((m[:, 0] >= SPAM_HIGH).mean()), float((p[:, 0] >= SPAM_HIGH).mean())
         line(f"youtube+sms test spam ({len(spam)}) to spam folder", sm, sp, f">= {SPAM_FOLDER_MIN_SPAM:.0%}", sp >= SPAM_FOLDER_MIN_SPAM)
+    ex = rows("civil_comments_autolabel_subset")
+    if ex is not None:
+        from detection.training.train import _auc
+
+        y = np.array([e.label for e in ex])
+        m, p = scores([e.text for e in ex])
+        am, ap = _auc(y, m[:, 1]), _auc(y, p[:, 1])
+        res["civil_comments_autolabel_subset toxicity ROC-AUC"] = {
+            "model": round(am, 4), "pipeline": round(ap, 4), "target": ">= 0.93", "met": ap >= 0.93
+        }
+        lines.append(f"{'civil_comments_autolabel_subset toxicity ROC-AUC (' + str(len(y)) + ')':58} {am:7.4f} {ap:9.4f}  "
+                     f"{'>= 0.93':>8}  {'PASS' if ap >= 0.93 else 'MISS'}")
     ex = rows(D.TOXIC_SPANS)
     if ex is not None:
         toxic = [e.text for e in ex if float(e.extra["frac_not_toxic"]) < D.TOXIC_SPANS_MAX_NOT_TOXIC]

@@ -83,6 +83,9 @@ class TrainConfig:
     # Toxicity: place 0.5 where this share of civil Civil Comments lands
     # (out-of-fold); None keeps the plain balanced Platt calibration.
     toxicity_civil_flag_rate: float | None = 0.03
+    # Toxicity blend: the examples weigh this share of the news rows (None:
+    # their weight in the head).
+    blend_examples_share: float | None = None
     minilm: bool = False  # also train the optional all-MiniLM-L6-v2 member (toxicity)
     minilm_c_grid: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0)
     severity_c_grid: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
@@ -368,6 +371,11 @@ def _news_report(head: str, hd: HeadData, p: np.ndarray) -> dict:
                 t = float(np.quantile(p[m], 0.97))
                 out["toxic_spans flagged at 3% civil"] = round(float((p[spans] >= t).mean()), 4)
                 out["threshold for 3% civil"] = round(t, 4)
+        own = src == "examples.csv"
+        for kind in ("insult", "threat", "hate", "civil"):
+            m = own & np.array([(e.extra or {}).get("kind") == kind for e in hd.examples])
+            if m.any():
+                out[f"examples {kind} >= 0.5"] = round(float((p[m] >= 0.5).mean()), 4)
         for name in ("civil_comments_autolabel_subset", "fox_news_comments", "wiki_talk_labels_toxicity_idterm_subset"):
             m = src == name
             if m.any():
@@ -647,7 +655,12 @@ def train_detectors(
             # Wikipedia comments, so only rows unseen by every member (the
             # project's own and the news comments) decide the blend.
             Z = np.column_stack(members)
-            stack = LogisticRegression(C=1.0, max_iter=1000).fit(Z[unseen], hd.y[unseen], sample_weight=w_bal[unseen])
+            w_stack = w_bal.copy()
+            if cfg.blend_examples_share and (unseen & ~own).any():
+                # the project's examples (insults, threats, hate written for
+                # this site) weigh this share of the news rows in the blend
+                w_stack[own] *= cfg.blend_examples_share * w_stack[unseen & ~own].sum() / w_stack[own].sum()
+            stack = LogisticRegression(C=1.0, max_iter=1000).fit(Z[unseen], hd.y[unseen], sample_weight=w_stack[unseen])
             coef = np.clip(stack.coef_[0], 0.0, None)
             blend = _to_blend(names, coef, float(stack.intercept_[0]), sev)
             z_final = Z @ coef + stack.intercept_[0]
