@@ -131,6 +131,19 @@ def _auc(y: np.ndarray, s: np.ndarray) -> float:
     return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
+def _json_safe(obj):
+    """``obj`` with NaN and infinities as ``None``: a manifest must be strict
+    JSON (PostgreSQL's JSON columns refuse NaN, and a stored version keeps
+    its manifest). An AUC is NaN for a source with one class only."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
 def _fold(text: str, salt: str, folds: int) -> int:
     return D.hash_fold(f"{salt}:{text}", folds)
 
@@ -785,7 +798,10 @@ def train_detectors(
         "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.__dict__.items()},
         "metrics": {},
     }
-    (output_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    manifest = _json_safe(manifest)
+    (output_dir / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, sort_keys=False, allow_nan=False) + "\n", encoding="utf-8"
+    )
     sizes = {f: (output_dir / f).stat().st_size for f in files}
     log(f"  wrote {output_dir} " + ", ".join(f"{f} {s / 1e6:.2f} MB" for f, s in sizes.items()))
     return manifest
@@ -808,7 +824,7 @@ def record_metrics(output_dir: Path | str, metrics: dict, key: str = "metrics") 
     path = Path(output_dir) / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
     manifest[key] = metrics
-    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(_json_safe(manifest), indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":  # pragma: no cover - convenience

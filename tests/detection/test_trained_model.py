@@ -69,6 +69,15 @@ def test_artifacts_are_shipped_with_a_manifest():
     assert "civil_comments_autolabel_subset/train.csv (ham)" in sources
 
 
+def test_manifest_is_strict_json():
+    # A stored detector version keeps its manifest in a PostgreSQL JSON
+    # column, which refuses NaN (an AUC of a source with one class only).
+    def refuse(constant):
+        raise AssertionError(f"{constant} in manifest.json")
+
+    json.loads((PACKAGE_ARTIFACTS_DIR / "manifest.json").read_text(encoding="utf-8"), parse_constant=refuse)
+
+
 def test_default_artifacts_dir_without_the_setting():
     from django.conf import settings
 
