@@ -36,7 +36,6 @@ from newsroom.http import client_ip, hash_ip
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 
 from comments.public_cache import cached_page, etag_of as body_etag
@@ -55,7 +54,7 @@ from comments.services import (
     idempotency_scope,
     validate_idempotency_key,
 )
-from newsroom.api import CommentCursorPagination, conditional_json_response
+from newsroom.api import CommentCursorPagination, SafeJSONParser, conditional_json_response
 
 
 def _classes(setting: str) -> list[type]:
@@ -117,7 +116,7 @@ class CommentListCreateApi(APIView):
     permission_classes = PUBLIC_PERMISSIONS
     renderer_classes = [JSONRenderer]
     # Submissions are JSON: a form encoding cannot say `"parent": null`.
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
     api_key_scope = {"GET": "read", "POST": "submit"}
 
     def get_throttles(self):

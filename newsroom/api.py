@@ -1,13 +1,24 @@
 """API plumbing shared by the apps: domain errors to HTTP, one paginator."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client is asked to wait when the database is unreachable.
+RETRY_AFTER_SECONDS = 5
+DATABASE_DOWN = "The database is unavailable; nothing was stored. Retry later."
 
 # Service refusals about the state of something the request refers to (a
 # reply to a comment that is not public): the request is well-formed, so
@@ -20,9 +31,30 @@ def _codes(exc: DjangoValidationError) -> set[str]:
     return {error.code for group in errors for error in group if error.code}
 
 
+class SafeJSONParser(JSONParser):
+    """DRF's JSON parser, but JSON nested too deeply for Python's decoder
+    (a ``RecursionError``, ~1,000 levels) is a 400 like any other
+    malformed body, not a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
+
+
 def exception_handler(exc, context):
     """Map Django's ValidationError from services to a 400 (422 for the
-    codes above), as Styleguide-Example's api/exception_handlers.py does."""
+    codes above), as Styleguide-Example's api/exception_handlers.py does.
+    A database that cannot be reached is a 503 with ``Retry-After``: the
+    request may be repeated as it is."""
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        logger.error("API request failed: database unavailable", exc_info=exc)
+        return Response(
+            {"detail": DATABASE_DOWN},
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, DjangoValidationError):
         unprocessable = bool(_codes(exc) & UNPROCESSABLE_CODES)
         exc = exceptions.ValidationError(as_serializer_error(exc))
@@ -212,3 +244,14 @@ def bad_request(request, exception=None):
             detail = "Bad request."
         return JsonResponse({"detail": detail}, status=400)
     return page(request, exception)
+
+
+def server_error(request):
+    """handler500: a JSON body under /api/ (API clients parse every
+    answer as JSON), Django's page elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import server_error as page_server_error
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Internal server error."}, status=500)
+    return page_server_error(request)

@@ -272,6 +272,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON nested too deeply is a 400, not a RecursionError (newsroom.api).
+    "DEFAULT_PARSER_CLASSES": [
+        "newsroom.api.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": envrate("API_THROTTLE_ANON", "120/min"),
         "user": envrate("API_THROTTLE_USER", "600/min"),

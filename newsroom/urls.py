@@ -35,3 +35,4 @@ urlpatterns = [
 
 handler400 = "newsroom.api.bad_request"
 handler404 = "newsroom.api.not_found"
+handler500 = "newsroom.api.server_error"
