@@ -3,6 +3,8 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
+from comments.validators import NoBidiControlsValidator, VisibleTextValidator
+
 
 class CommentStatus(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -41,10 +43,14 @@ class Comment(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
     )
-    author_name = models.CharField(max_length=100)
+    author_name = models.CharField(
+        max_length=100, validators=[VisibleTextValidator(), NoBidiControlsValidator()]
+    )
     # Never shown publicly; editors see it.
     author_email = models.EmailField(max_length=254)
-    body = models.TextField(max_length=5000, validators=[MaxLengthValidator(5000)])
+    body = models.TextField(
+        max_length=5000, validators=[MaxLengthValidator(5000), VisibleTextValidator()]
+    )
     # A keyed hash of the poster's IP address (never the raw address).
     ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
     user_agent = models.CharField(max_length=300, blank=True)
