@@ -102,7 +102,12 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 DATABASE_URL = envstr("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Connections are kept for a minute; each request checks its connection
+# before the first query, so that after a database restart no web worker
+# fails its first request on a connection the server has closed.
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file in `make run`.
     # WAL lets readers work while one process writes; IMMEDIATE makes every
