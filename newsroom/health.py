@@ -2,6 +2,7 @@
 
 import logging
 
+from django.core.cache import caches
 from django.db import connection
 from django.http import JsonResponse
 
@@ -25,15 +26,37 @@ def _broker() -> None:
         conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
 
 
+def _cache() -> None:
+    caches["default"].get("readyz")
+
+
+def _failure(name: str, probe) -> str:
+    try:
+        probe()
+    except Exception as exc:  # any failure counts
+        logger.warning("readyz: %s unavailable: %s", name, exc)
+        return f"{type(exc).__name__}: {exc}"[:200]
+    return ""
+
+
 def readyz(request):
-    """The database and the Celery broker answer; 503 naming what failed."""
-    failed = {}
-    for name, probe in (("database", _database), ("broker", _broker)):
-        try:
-            probe()
-        except Exception as exc:  # any failure means "not ready"
-            logger.warning("readyz: %s unavailable: %s", name, exc)
-            failed[name] = f"{type(exc).__name__}: {exc}"[:200]
+    """Whether this web process can take traffic.
+
+    Without the database nothing can be stored: 503 naming it. Without the
+    broker or the cache (Redis) comments are still accepted and stored
+    (the sweep queues their checks once the broker is back; throttles count
+    per process): 200 with ``"status": "degraded"`` and what is down, so a
+    load balancer keeps sending readers here while monitoring sees it.
+    """
+    failed = {name: error for name, probe in (("database", _database),) if (error := _failure(name, probe))}
     if failed:
         return JsonResponse({"status": "unavailable", "failed": failed}, status=503)
-    return JsonResponse({"status": "ok", "checks": ["database", "broker"]})
+    degraded = {
+        name: error
+        for name, probe in (("broker", _broker), ("cache", _cache))
+        if (error := _failure(name, probe))
+    }
+    checks = ["database", "broker", "cache"]
+    if degraded:
+        return JsonResponse({"status": "degraded", "degraded": degraded, "checks": checks})
+    return JsonResponse({"status": "ok", "checks": checks})

@@ -7,15 +7,16 @@ a header the client wrote itself never buys it a fresh budget. DRF's own
 throttle here uses it.
 
 Counts live in the cache (Redis in production) in fixed windows, one
-atomic INCR per request.
+atomic INCR per request; per process while Redis is down
+(``newsroom.cache``).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache as default_cache
 from rest_framework.throttling import SimpleRateThrottle
 
+from newsroom.cache import shared_or_local
 from newsroom.http import client_ip
 
 
@@ -41,7 +42,12 @@ class FixedWindowMixin:
     """Count requests per fixed window with one atomic Redis INCR, instead
     of DRF's list of timestamps (which is read, filtered and written back
     whole on every request: O(rate) work at high rates). A client may burst
-    up to twice its rate across a window boundary."""
+    up to twice its rate across a window boundary.
+
+    While Redis is down the count is kept per process (``newsroom.cache``):
+    requests are still counted and served, never refused for the outage."""
+
+    cache = shared_or_local
 
     def allow_request(self, request, view):
         if self.rate is None:
@@ -51,7 +57,8 @@ class FixedWindowMixin:
             return True
         now = self.timer()
         window = int(now // self.duration)
-        count = count_in_window(self.cache, f"{self.key}:{window}", self.duration + 1)
+        key, ttl = f"{self.key}:{window}", self.duration + 1
+        count = self.cache.call(lambda cache: count_in_window(cache, key, ttl))
         self.window_end = (window + 1) * self.duration
         self.now = now
         return count <= self.num_requests
@@ -90,7 +97,6 @@ def form_throttle_wait(request, *, scope: str) -> int | None:
     """Count one POST of an HTML form from this client. None while it is
     within its rate; else how many seconds it should wait."""
     throttle = FormThrottle(scope)
-    throttle.cache = default_cache
     if throttle.allow_request(request, None):
         return None
     return throttle.wait()

@@ -10,6 +10,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
+from newsroom.cache import shared_or_local
 from newsroom.env import RATE_PATTERN
 from newsroom.throttles import ClientIdentMixin, ClientRateThrottle, FixedWindowMixin
 from partners.models import ApiKey
@@ -120,7 +121,10 @@ class ApiKeySubmitThrottle(ApiKeyRateThrottle):
 class AnonSubmitThrottle(ClientIdentMixin, ScopedRateThrottle):
     """Submissions without a key: the view's ``comment_submit`` rate per
     client (``client_ip``, so a forged X-Forwarded-For is the same client).
-    Requests with a key are counted by ApiKeySubmitThrottle."""
+    Requests with a key are counted by ApiKeySubmitThrottle. Per process
+    while Redis is down (``newsroom.cache``)."""
+
+    cache = shared_or_local
 
     def allow_request(self, request, view):
         if isinstance(request.auth, ApiKey):

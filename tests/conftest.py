@@ -1,4 +1,5 @@
 import os
+from contextlib import contextmanager
 import time
 from pathlib import Path
 
@@ -64,4 +65,33 @@ def _empty_django_cache():
         keys = list(redis.scan_iter(f"{prefix}:*", count=1000))
         if keys:
             redis.delete(*keys)
+    from newsroom.cache import shared_or_local
+
+    shared_or_local.reset()
     yield
+
+
+def closed_port() -> int:
+    """A local port where nothing listens: a real refused connection."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def cache_down():
+    """Point the Django cache at a port where nothing listens, as when
+    Redis is down, and forget the fallback's state on the way out."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    from newsroom.cache import shared_or_local
+
+    down = {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{closed_port()}/0"}
+    try:
+        with override_settings(CACHES={"default": down}):
+            yield
+    finally:
+        shared_or_local.reset()

@@ -1,0 +1,118 @@
+"""The fast rows of the fault matrix (issue #13; ``make chaos`` runs the
+whole matrix on separate processes): nothing accepted is lost or checked
+twice, and nothing is refused because Redis is down."""
+
+from datetime import timedelta
+
+from unittest import mock
+
+from django.test import Client
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from comments.models import Comment, CommentStatus
+from comments.services import comment_approve, comment_sweep_stuck
+from partners.authentication import AnonSubmitThrottle
+from partners.services import api_key_create
+from tests.base import SEED_SLUG, BaseTestCase, make_comment, seed_article
+from tests.comments.test_pipeline import broker_down
+from tests.conftest import cache_down, wait_for
+
+S = CommentStatus
+URL = f"/api/articles/{SEED_SLUG}/comments/"
+
+
+def payload(n=0, **fields):
+    data = {"author_name": "Maria", "author_email": f"maria{n}@example.org",
+            "body": f"Comment number {n} about NATO's missiles."}
+    data.update(fields)
+    return data
+
+
+def redis_down():
+    """Broker and cache both unreachable (one Redis serves both)."""
+    from contextlib import ExitStack
+
+    stack = ExitStack()
+    stack.enter_context(broker_down())
+    stack.enter_context(cache_down())
+    return stack
+
+
+class RedisDownTests(BaseTestCase):
+    def test_api_submission_is_accepted_stored_and_the_fallback_logged(self):
+        with redis_down(), self.assertLogs("newsroom.cache", "WARNING") as logs:
+            response = APIClient().post(URL, payload(), format="json")
+        self.assertEqual(response.status_code, 202, response.content)
+        comment = Comment.objects.get(pk=response.json()["id"])
+        self.assertEqual(comment.status, S.PENDING)
+        self.assertIn("throttles count per process until it is back", logs.output[0])
+
+    def test_api_key_submission_is_accepted(self):
+        _, raw = api_key_create(name="App", can_read=True, can_submit=True)
+        with redis_down():
+            response = APIClient().post(URL, payload(), format="json", HTTP_X_API_KEY=raw)
+        self.assertEqual(response.status_code, 202, response.content)
+
+    def test_public_reads_come_from_the_database(self):
+        comment = make_comment(self.article, status=S.APPROVED, body="Seen while Redis is down")
+        client = APIClient()
+        with redis_down():
+            listing = client.get(URL)
+            detail = client.get(f"/api/comments/{comment.pk}/")
+            counts = client.get(f"/api/comment-counts/?articles={SEED_SLUG}")
+        self.assertEqual(listing.status_code, 200, listing.content)
+        self.assertEqual([c["id"] for c in listing.json()["results"]], [comment.pk])
+        self.assertEqual(detail.json()["body"], "Seen while Redis is down")
+        self.assertEqual(counts.json(), {SEED_SLUG: 1})
+
+    def test_the_html_form_keeps_working(self):
+        with redis_down():
+            response = Client().post(f"/articles/{SEED_SLUG}/", payload())
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(Comment.objects.get().status, S.PENDING)
+
+    @mock.patch.object(AnonSubmitThrottle, "THROTTLE_RATES", {"comment_submit": "2/min"})
+    def test_submissions_are_still_throttled_per_process(self):
+        client = APIClient()
+        with redis_down():
+            codes = [client.post(URL, payload(n), format="json").status_code for n in range(3)]
+        self.assertEqual(codes, [202, 202, 429])
+        self.assertEqual(Comment.objects.count(), 2)
+
+    def test_an_approval_while_redis_is_down_is_served_at_once(self):
+        # The page cache cannot be bumped; reads skip it while it is down,
+        # and a stale page stored before the outage is never served.
+        client = APIClient()
+        self.assertEqual(client.get(URL).json()["results"], [])  # cached, empty
+        comment = make_comment(self.article, status=S.REVIEW)
+        with redis_down(), self.captureOnCommitCallbacks(execute=True):
+            comment_approve(comment=comment, actor=self.editor)
+        with redis_down():
+            results = client.get(URL).json()["results"]
+        self.assertEqual([c["id"] for c in results], [comment.pk])
+
+
+def test_comments_accepted_while_redis_was_down_are_checked_once_it_is_back(celery_worker):
+    """The fast row "Redis down while posting": 202s, stored, then checked
+    by a real worker once the sweep sees them after Redis returns."""
+    seed_article()
+    client = APIClient()
+    with redis_down():
+        responses = [client.post(URL, payload(n), format="json") for n in range(3)]
+    assert [r.status_code for r in responses] == [202] * 3
+    ids = sorted(r.json()["id"] for r in responses)
+    assert sorted(Comment.objects.values_list("pk", flat=True)) == ids
+    assert set(Comment.objects.values_list("status", flat=True)) == {S.PENDING}
+
+    later = timezone.now() + timedelta(seconds=3600)
+    assert comment_sweep_stuck(now=later) == 3
+
+    def all_checked():
+        return not Comment.objects.filter(status__in=[S.PENDING, S.CHECKING]).exists()
+
+    wait_for(all_checked)
+    for comment in Comment.objects.all():
+        assert comment.check_attempts == 1
+        assert comment.events.filter(to_status=S.CHECKING).count() == 0
+        assert comment.spam_score is not None
