@@ -62,6 +62,8 @@ from comments.models import (
 logger = logging.getLogger(__name__)
 
 MAX_CHECK_ATTEMPTS = 5
+# The check task's longest retry countdown (comments.tasks).
+RETRY_BACKOFF_MAX = 120
 S = CommentStatus
 
 # Editors may decide from any state but the one they ask for.
@@ -392,7 +394,17 @@ def comment_mark_spam(*, comment: Comment, actor, reason: str = "") -> Comment:
 
 
 def comment_sweep_stuck(*, now=None) -> int:
-    """Re-enqueue comments stuck in pending/checking. Returns how many."""
+    """Re-enqueue comments stuck in pending/checking. Returns how many.
+
+    A ``pending`` comment whose check message is still in the broker (in a
+    backlog, or taken by a worker waiting for a retry's countdown) is left
+    alone: another message would only lengthen the backlog
+    (``comments.broker``). A ``checking`` one past the time-out lost its
+    worker (the task's hard time limit is far shorter), so it is queued
+    again whatever the broker holds.
+    """
+    from comments.broker import check_ids_waiting
+
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.COMMENT_CHECK_TIMEOUT)
     stuck = list(
@@ -400,10 +412,18 @@ def comment_sweep_stuck(*, now=None) -> int:
             status__in=[S.PENDING, S.CHECKING], status_changed_at__lt=cutoff
         ).values_list("pk", "status", "check_attempts")[:1000]
     )
+    waiting: set[int] | None = set()
+    if any(status == S.PENDING for _pk, status, _attempts in stuck):
+        # A message taken by a worker longer ago than the time-out (and the
+        # longest retry countdown) belongs to a worker that died.
+        taken_since = (cutoff - timedelta(seconds=RETRY_BACKOFF_MAX)).timestamp()
+        waiting = check_ids_waiting(taken_since=taken_since)
     requeued = 0
     for pk, status, attempts in stuck:
         if attempts >= MAX_CHECK_ATTEMPTS:
             comment_check_failed(comment_id=pk, error=f"{attempts} attempts timed out")
+            continue
+        if status == S.PENDING and waiting is not None and pk in waiting:
             continue
         # Conditional on the row being unchanged since it was read, so two
         # sweeps (or a late worker) cannot both act on it.

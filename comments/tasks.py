@@ -22,7 +22,7 @@ class CheckTask(Task):
     reject_on_worker_lost=True,
     autoretry_for=(TransientCheckError,),
     retry_backoff=2,
-    retry_backoff_max=120,
+    retry_backoff_max=120,  # comments.services.RETRY_BACKOFF_MAX
     max_retries=5,
     soft_time_limit=20,
     time_limit=30,

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from unittest import mock
 
+import pytest
+
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -116,3 +118,48 @@ def test_comments_accepted_while_redis_was_down_are_checked_once_it_is_back(cele
         assert comment.check_attempts == 1
         assert comment.events.filter(to_status=S.CHECKING).count() == 0
         assert comment.spam_score is not None
+
+
+def _queue_length() -> int:
+    from newsroom.celery import app
+
+    with app.connection_for_write() as conn:
+        return conn.default_channel._size(app.conf.task_default_queue)
+
+
+def _purge_queue() -> None:
+    from newsroom.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(app.conf.task_default_queue)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sweep_adds_no_messages_for_a_backlog_and_replaces_lost_ones():
+    """Worker stopped, 10 comments posted: their messages wait in the
+    queue. A sweep past the time-out adds none; once the queue is lost
+    (Redis restarted without it) the sweep sends one each; a worker then
+    checks each comment exactly once."""
+    from celery.contrib.testing.worker import start_worker
+
+    from comments.services import comment_create
+    from newsroom.celery import app
+
+    article = seed_article()
+    _purge_queue()
+    for n in range(10):
+        comment_create(article=article, **payload(n))
+    assert _queue_length() == 10
+
+    later = timezone.now() + timedelta(seconds=3600)
+    assert comment_sweep_stuck(now=later) == 0
+    assert _queue_length() == 10
+
+    _purge_queue()
+    assert comment_sweep_stuck(now=later) == 10
+    assert _queue_length() == 10
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        wait_for(lambda: not Comment.objects.filter(status__in=[S.PENDING, S.CHECKING]).exists())
+    assert list(Comment.objects.values_list("check_attempts", flat=True)) == [1] * 10
+    assert _queue_length() == 0
