@@ -51,8 +51,9 @@ def check_ids_waiting(*, taken_since: float) -> set[int] | None:
     """Ids of comments with a check message in the queue, or taken by a
     worker (not yet acknowledged) at or after ``taken_since`` (a Unix
     time). None when the broker cannot be looked into."""
-    from newsroom.celery import app
+    from comments.tasks import comment_check
 
+    app = comment_check.app
     if not str(app.conf.broker_url).startswith(("redis://", "rediss://")):
         return None
     queue = app.conf.task_default_queue

@@ -189,9 +189,13 @@ def comment_enqueue_check(*, comment_id: int) -> bool:
 
 
 def _claim(comment_id: int) -> bool:
-    """pending -> checking, by a conditional update: exactly one caller wins."""
+    """pending -> checking, by a conditional update: exactly one caller wins.
+    Never past MAX_CHECK_ATTEMPTS: a comment that used them up stays
+    pending until the sweep hands it to an editor."""
     return bool(
-        Comment.objects.filter(pk=comment_id, status=S.PENDING).update(
+        Comment.objects.filter(
+            pk=comment_id, status=S.PENDING, check_attempts__lt=MAX_CHECK_ATTEMPTS
+        ).update(
             status=S.CHECKING,
             status_changed_at=timezone.now(),
             check_attempts=F("check_attempts") + 1,
@@ -236,12 +240,16 @@ def comment_check(*, comment_id: int, final_attempt: bool = False) -> Comment | 
     """Claim, check and route one comment. Returns None when there was
     nothing to do (another worker claimed it, or an editor decided).
 
-    ``final_attempt``: the task has no retries left, so a hosted checker
-    that is still unavailable holds the comment for review instead of
-    failing the whole check (the local scores stand)."""
+    ``final_attempt``: the task has no retries left (or this is the
+    comment's MAX_CHECK_ATTEMPTS-th claim), so a hosted checker that is
+    still unavailable holds the comment for review instead of failing the
+    whole check (the local scores stand)."""
     if not _claim(comment_id):
         return None
     comment = Comment.objects.select_related("article").get(pk=comment_id)
+    # The last attempt the cap allows is final whatever the task's own
+    # retry count says (the sweep may have sent the message).
+    final_attempt = final_attempt or comment.check_attempts >= MAX_CHECK_ATTEMPTS
     try:
         result = run_checks(comment_sample(comment), final_attempt=final_attempt)
     except TransientCheckError:
@@ -864,10 +872,12 @@ def comment_edit(*, comment: Comment, body: str, now=None) -> Comment:
         comment.status_changed_at = now
         comment.edited_at = now
         comment.approved_at = None
+        # A new text gets the full MAX_CHECK_ATTEMPTS again.
+        comment.check_attempts = 0
         comment.save(
             update_fields=[
                 "body", *comment.fingerprint(), "status", "status_changed_at", "edited_at",
-                "approved_at",
+                "approved_at", "check_attempts",
             ]
         )
         _event(

@@ -1,6 +1,6 @@
 """The shared cache (Redis) with a per-process fallback, for callers that
 must keep working while Redis is down: the API throttles, the hosted
-checkers' circuit breaker.
+checkers' circuit breaker (``detection.classifiers.breaker``).
 
 ``shared_or_local.call(fn)`` runs ``fn(cache)`` on the shared cache; when
 that raises (Redis refused, timed out, went away), it runs ``fn`` again on
@@ -97,6 +97,9 @@ class SharedOrLocalCache:
 
     def delete(self, key, version=None):
         return self.call(lambda c: c.delete(key, version=version))
+
+    def get_many(self, keys, version=None):
+        return self.call(lambda c: c.get_many(keys, version=version))
 
 
 # One per process, shared by every throttle class.

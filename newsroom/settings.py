@@ -248,6 +248,11 @@ if MODERATION_HTTP_ENABLED and not MODERATION_HTTP_URL.startswith(("http://", "h
     raise ImproperlyConfigured(
         "MODERATION_HTTP_ENABLED is on but MODERATION_HTTP_URL is not an http(s) URL."
     )
+# Circuit breaker around each hosted checker (detection/classifiers/breaker.py):
+# this many failures within WINDOW seconds stop calling it for COOLDOWN seconds.
+HOSTED_BREAKER_FAILURES = envint("HOSTED_BREAKER_FAILURES", 5)
+HOSTED_BREAKER_WINDOW = envint("HOSTED_BREAKER_WINDOW", 60)
+HOSTED_BREAKER_COOLDOWN = envint("HOSTED_BREAKER_COOLDOWN", 60)
 
 # --- The readers' comment section -------------------------------------------
 # Minutes after posting during which the author may edit or delete.

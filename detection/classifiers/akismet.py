@@ -110,6 +110,7 @@ def _call(method: str, sample: CommentSample):
 class AkismetChecker:
     name = "akismet"
     hosted = True
+    service = SERVICE
 
     def check(self, sample: CommentSample) -> CheckResult:
         verdict = _call("comment_check", sample)

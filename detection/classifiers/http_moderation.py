@@ -50,6 +50,7 @@ def parse_answer(data: object) -> tuple[float, float, list[str]]:
 class HttpModerationChecker:
     name = "http_moderation"
     hosted = True
+    service = SERVICE
 
     def check(self, sample: CommentSample) -> CheckResult:
         timeout = settings.MODERATION_HTTP_TIMEOUT

@@ -11,6 +11,8 @@ Optional hosted checkers (Akismet, a generic HTTP service) are appended to
 the configured ones when their switch is on (``HOSTED_CHECKERS``). When one
 of them fails for good, the other checkers' scores stand and the comment is
 held for an editor with a reason naming the service (docs/hosted-checkers.md).
+Each sits behind a circuit breaker (``breaker``): after repeated failures
+it is not called for a cool-down, with the same outcome at no cost.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from functools import cache
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from detection.classifiers import breaker
 from detection.classifiers.base import (
     Checker,
     CheckError,
@@ -87,7 +90,7 @@ def combine(results: list[CheckResult]) -> CheckResult:
     )
 
 
-def _unavailable(checker: Checker, error: CheckError) -> CheckResult:
+def _unavailable(checker: Checker, error: CheckError | str) -> CheckResult:
     """What a hosted checker contributes when it could not answer: no
     score, a reason naming the service and the error, and a hold."""
     return CheckResult(
@@ -118,11 +121,22 @@ def run_checks(
             if vouched is None:
                 vouched = replace(sample, body=without_allowed_links(sample.body))
             seen = vouched
+        hosted = getattr(checker, "hosted", False)
+        service = getattr(checker, "service", checker.name)
+        if hosted and (skipped := breaker.skip_reason(service)):
+            # Down a moment ago (detection.classifiers.breaker): not called.
+            results.append(_unavailable(checker, skipped))
+            continue
         try:
             results.append(checker.check(seen))
         except CheckError as error:
+            if hosted:
+                breaker.record_failure(service, error)
             retry = isinstance(error, TransientCheckError) and not final_attempt
-            if retry or not getattr(checker, "hosted", False):
+            if retry or not hosted:
                 raise
             results.append(_unavailable(checker, error))
+        else:
+            if hosted:
+                breaker.record_success(service)
     return combine(results)

@@ -18,7 +18,8 @@ import time
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
+
+from newsroom.cache import shared_or_local
 
 from detection.classifiers.base import CheckResult, CommentSample, Reason
 from detection.classifiers.text import words
@@ -84,17 +85,22 @@ def compile_terms() -> CompiledTerms:
 
 def lists_changed() -> None:
     """Tell every process to recompile its term and domain lists."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    shared_or_local.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
 def _current_version() -> str:
     # A random token, not a counter: after a cache flush a counter could
-    # restart at a value some process already compiled for.
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    # restart at a value some process already compiled for. While Redis is
+    # down each process keeps its own (newsroom.cache): checks go on, and
+    # editors' list changes reach the other processes once it is back.
+    def read(cache) -> str:
         version = cache.get(VERSION_KEY)
-    return version
+        if version is None:
+            cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+            version = cache.get(VERSION_KEY)
+        return version
+
+    return shared_or_local.call(read)
 
 
 class _Compiled:
