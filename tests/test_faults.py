@@ -163,3 +163,93 @@ def test_sweep_adds_no_messages_for_a_backlog_and_replaces_lost_ones():
         wait_for(lambda: not Comment.objects.filter(status__in=[S.PENDING, S.CHECKING]).exists())
     assert list(Comment.objects.values_list("check_attempts", flat=True)) == [1] * 10
     assert _queue_length() == 0
+
+
+def _routed_twice() -> list[int]:
+    """Comments the checks routed more than once (a duplicated check)."""
+    from django.db.models import Count
+
+    from comments.models import ModerationEvent
+
+    return list(
+        ModerationEvent.objects.filter(from_status=S.CHECKING, actor__isnull=True)
+        .exclude(to_status=S.PENDING)
+        .values("comment")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .values_list("comment", flat=True)
+    )
+
+
+def test_duplicate_delivery_checks_a_comment_once(celery_worker):
+    """The same check message delivered five times (same task id too)."""
+    from comments.services import comment_create
+    from comments.tasks import comment_check as task
+
+    article = seed_article()
+    comment = comment_create(article=article, **payload())
+    for n in range(4):
+        task.apply_async(args=[comment.pk], task_id=f"dup-{comment.pk}" if n % 2 else None)
+    wait_for(lambda: _queue_length() == 0 and Comment.objects.get(pk=comment.pk).status == S.REVIEW)
+    comment.refresh_from_db()
+    assert comment.check_attempts == 1
+    assert list(comment.events.order_by("id").values_list("from_status", "to_status")) == [
+        ("", S.PENDING), (S.CHECKING, S.REVIEW),
+    ]
+
+
+@pytest.mark.worker
+def test_worker_killed_mid_batch_loses_and_duplicates_nothing(transactional_db):
+    """A real worker process (prefork, 2 children) is killed with SIGKILL
+    while checking a batch; a new worker and the sweep finish the batch:
+    every comment checked, none routed twice, none stuck, none published."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from celery.contrib.testing.worker import start_worker
+    from django.db import connection
+
+    from comments.services import comment_create
+    from newsroom.celery import app
+
+    article = seed_article()
+    _purge_queue()
+    total = 150
+    for n in range(total):
+        comment_create(article=article, **payload(n))
+    db = connection.settings_dict
+    env = {**os.environ, "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+           "DJANGO_SETTINGS_MODULE": "newsroom.test_settings"}
+    celery = Path(sys.executable).with_name("celery")
+    worker = subprocess.Popen(
+        [str(celery), "-A", "newsroom", "worker", "-c", "2", "-l", "warning", "--without-mingle",
+         "--without-gossip", "-n", f"killed-{os.getpid()}@%h"],
+        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        def some_checked():
+            return Comment.objects.filter(status=S.REVIEW).count() >= 10
+
+        wait_for(some_checked, timeout=60, interval=0.02)
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    left = Comment.objects.filter(status__in=[S.PENDING, S.CHECKING]).count()
+    assert left > 0, "the worker finished before it was killed"
+
+    # The sweep runs past the time-out; a new worker drains the queue.
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        later = timezone.now() + timedelta(seconds=3600)
+        comment_sweep_stuck(now=later)
+
+        def all_checked():
+            return not Comment.objects.filter(status__in=[S.PENDING, S.CHECKING]).exists()
+
+        wait_for(all_checked, timeout=60)
+    assert Comment.objects.count() == total
+    assert Comment.objects.filter(status=S.REVIEW).count() == total
+    assert _routed_twice() == []
+    assert not Comment.objects.filter(check_attempts__gt=2).exists()
