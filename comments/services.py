@@ -422,10 +422,9 @@ def comment_sweep_stuck(*, now=None) -> int:
     )
     waiting: set[int] | None = set()
     if any(status == S.PENDING for _pk, status, _attempts in stuck):
-        # A message taken by a worker longer ago than the time-out (and the
-        # longest retry countdown) belongs to a worker that died.
-        taken_since = (cutoff - timedelta(seconds=RETRY_BACKOFF_MAX)).timestamp()
-        waiting = check_ids_waiting(taken_since=taken_since)
+        waiting = check_ids_waiting(
+            cutoff=cutoff.timestamp(), longest_countdown=RETRY_BACKOFF_MAX
+        )
     requeued = 0
     for pk, status, attempts in stuck:
         if attempts >= MAX_CHECK_ATTEMPTS:

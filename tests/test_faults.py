@@ -253,3 +253,22 @@ def test_worker_killed_mid_batch_loses_and_duplicates_nothing(transactional_db):
     assert Comment.objects.filter(status=S.REVIEW).count() == total
     assert _routed_twice() == []
     assert not Comment.objects.filter(check_attempts__gt=2).exists()
+
+
+def test_a_retry_held_by_a_worker_for_its_countdown_counts_as_waiting(celery_worker):
+    """A retry's message sits in the worker (unacknowledged) until its ETA:
+    the sweep leaves it alone until the ETA is past the time-out."""
+    from comments.tasks import comment_check as task
+
+    article = seed_article()
+    comment = make_comment(article)
+    Comment.objects.filter(pk=comment.pk).update(
+        status_changed_at=timezone.now() - timedelta(days=1)
+    )
+    start = timezone.now()
+    task.apply_async(args=[comment.pk], countdown=100)  # the longest is 120 s
+    wait_for(lambda: _queue_length() == 0)  # taken, held until its ETA
+    # Time-out 120 s: at +200 s the ETA (+100 s) is not yet overdue.
+    assert comment_sweep_stuck(now=start + timedelta(seconds=200)) == 0
+    # At +300 s it is: the message is taken to be lost.
+    assert comment_sweep_stuck(now=start + timedelta(seconds=300)) == 1
