@@ -4,13 +4,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test lint migrate editor bench audit clean help
+.PHONY: run test lint migrate editor bench audit chaos clean help
 
 help:
 	@echo "make run    - install, migrate, create the demo editor, start web + worker + beat on :$(PORT)"
 	@echo "make test   - start PostgreSQL/Redis if needed, install Chromium if needed, run the suite"
 	@echo "make bench  - run the benchmarks under bench/"
 	@echo "make audit  - check the pinned requirements for known vulnerabilities (needs PyPI)"
+	@echo "make chaos  - fault injection on a private PostgreSQL/Redis/gunicorn/worker stack (root)"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,9 @@ bench: $(VENV)/.dev
 
 audit: $(VENV)/.dev
 	$(BIN)/python scripts/audit.py
+
+chaos: $(VENV)/.dev
+	$(BIN)/python scripts/chaos.py $(CHAOS_ARGS)
 
 clean:
 	rm -rf .var test-artifacts staticfiles .pytest_cache
