@@ -250,11 +250,17 @@ def comment_check(*, comment_id: int, final_attempt: bool = False) -> Comment | 
     # The last attempt the cap allows is final whatever the task's own
     # retry count says (the sweep may have sent the message).
     final_attempt = final_attempt or comment.check_attempts >= MAX_CHECK_ATTEMPTS
+    # The claim is this worker's while the status has not moved since: if
+    # the sweep gave the comment to another worker meanwhile (this one was
+    # cut off, or too slow), this one must not route it too.
+    claimed_at = comment.status_changed_at
     try:
         result = run_checks(comment_sample(comment), final_attempt=final_attempt)
     except TransientCheckError:
         # Hand the claim back so that the retry (or the sweep) can take it.
-        Comment.objects.filter(pk=comment_id, status=S.CHECKING).update(
+        Comment.objects.filter(
+            pk=comment_id, status=S.CHECKING, status_changed_at=claimed_at
+        ).update(
             status=S.PENDING, status_changed_at=timezone.now()
         )
         raise
@@ -266,6 +272,12 @@ def comment_check(*, comment_id: int, final_attempt: bool = False) -> Comment | 
         trusted_reason = hooks.publish_reason(comment=comment, spam=result.spam, flagged=flagged)
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(pk=comment_id)
+        if comment.status == S.CHECKING and comment.status_changed_at != claimed_at:
+            logger.warning(
+                "Comment %s was claimed again while this check ran; its result is dropped.",
+                comment_id,
+            )
+            return None
         comment.spam_score = result.spam
         comment.toxicity_score = result.toxicity
         comment.risk = max(result.spam, result.toxicity)

@@ -8,7 +8,7 @@ from unittest import mock
 
 import pytest
 
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -272,3 +272,34 @@ def test_a_retry_held_by_a_worker_for_its_countdown_counts_as_waiting(celery_wor
     assert comment_sweep_stuck(now=start + timedelta(seconds=200)) == 0
     # At +300 s it is: the message is taken to be lost.
     assert comment_sweep_stuck(now=start + timedelta(seconds=300)) == 1
+
+
+class ReclaimingChecker:
+    """A checker during whose run the sweep hands the comment to another
+    worker (this one was cut off from the network, or too slow)."""
+
+    name = "reclaiming"
+
+    def check(self, sample):
+        from comments.services import _claim
+        from detection.classifiers.base import CheckResult
+
+        Comment.objects.filter(pk=sample.comment_id).update(
+            status=S.PENDING, status_changed_at=timezone.now()
+        )
+        assert _claim(sample.comment_id)
+        return CheckResult(spam=0.99)
+
+
+class StaleWorkerTests(BaseTestCase):
+    @override_settings(COMMENT_CHECKERS=["tests.test_faults.ReclaimingChecker"])
+    def test_a_worker_whose_claim_was_taken_over_does_not_route_the_comment(self):
+        from comments.services import comment_check
+
+        comment = make_comment(self.article)
+        self.assertIsNone(comment_check(comment_id=comment.pk))
+        comment.refresh_from_db()
+        # The other worker's claim stands; nothing was written or routed.
+        self.assertEqual((comment.status, comment.check_attempts), (S.CHECKING, 2))
+        self.assertIsNone(comment.spam_score)
+        self.assertFalse(comment.events.filter(from_status=S.CHECKING).exists())
