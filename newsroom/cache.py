@@ -54,6 +54,8 @@ class SharedOrLocalCache:
         if not self.is_down():
             try:
                 result = fn(self.shared)
+            except (ValueError, TypeError, KeyError):
+                raise  # an answer (incr of a missing key) or a bug, not an outage
             except Exception as exc:  # redis-py raises many types when down
                 self._mark_down(exc)
             else:

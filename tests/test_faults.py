@@ -95,6 +95,33 @@ class RedisDownTests(BaseTestCase):
         self.assertEqual([c["id"] for c in results], [comment.pk])
 
 
+class SharedOrLocalCacheTests(BaseTestCase):
+    def test_falls_back_per_process_then_returns_to_redis(self):
+        import time
+
+        from django.conf import settings
+
+        from newsroom.cache import shared_or_local
+
+        redis_caches = settings.CACHES
+        with cache_down():
+            with self.assertLogs("newsroom.cache", "WARNING") as down:
+                shared_or_local.set("fallback-probe", 1)
+                shared_or_local.set("fallback-probe", 2)
+            self.assertEqual(len(down.output), 1, "one line per outage, not per call")
+            self.assertTrue(shared_or_local.is_down())
+            self.assertEqual(shared_or_local.get("fallback-probe"), 2)  # kept locally
+            # Within RETRY_SECONDS the dead Redis is not tried again.
+            self.assertEqual(shared_or_local.get("fallback-probe"), 2)
+            # Redis answers again; the retry interval passes.
+            shared_or_local._down_until = time.monotonic() - 1
+            with override_settings(CACHES=redis_caches):
+                with self.assertLogs("newsroom.cache", "WARNING") as back:
+                    self.assertIsNone(shared_or_local.get("fallback-probe"))
+        self.assertIn("Shared cache is back", back.output[0])
+        self.assertFalse(shared_or_local.is_down())
+
+
 def test_comments_accepted_while_redis_was_down_are_checked_once_it_is_back(celery_worker):
     """The fast row "Redis down while posting": 202s, stored, then checked
     by a real worker once the sweep sees them after Redis returns."""
