@@ -553,7 +553,7 @@ def row_invisible_input(stack: Stack) -> dict:
     bodies = [
         {"author_name": "Ann", "author_email": "a@example.org", "body": "\u200b\u200c\u200d\ufeff"},
         {"author_name": "\u2060\u200b", "author_email": "a@example.org", "body": "Visible"},
-        {"author_name": "Bob\u202egnp.exe", "author_email": "a@example.org", "body": "Visible"},
+        {"author_name": "\u202e\u2066", "author_email": "a@example.org", "body": "Visible"},
     ]
     outcomes = []
     for n in range(9):

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='comment',
             name='author_name',
-            field=models.CharField(max_length=100, validators=[comments.validators.VisibleTextValidator(), comments.validators.NoBidiControlsValidator()]),
+            field=models.CharField(max_length=100, validators=[comments.validators.VisibleTextValidator()]),
         ),
         migrations.AlterField(
             model_name='comment',
