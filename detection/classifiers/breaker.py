@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 
 def _keys(service: str) -> tuple[str, str, str]:
-    base = f"breaker:{service}"
+    base = "breaker:" + "-".join(service.lower().split())
     return f"{base}:failures", f"{base}:open", f"{base}:probe"
 
 

@@ -94,7 +94,7 @@ class BreakerTests(FakeServiceTestCase):
         self.fake.answer("/1.1/comment-check", "oops", status=500)
         self.check_all([make_comment(self.article, body="First")])
         self.assertEqual(len(self.fake.requests), 3)
-        cache.delete("breaker:Akismet:open")  # the cool-down ends
+        cache.delete("breaker:akismet:open")  # the cool-down ends
         self.fake.answer("/1.1/comment-check", "false")
         comments = self.check_all(distinct_comments(self.article, 3))
         self.assertEqual(len(self.fake.requests), 6)  # one probe, then every check
@@ -105,7 +105,7 @@ class BreakerTests(FakeServiceTestCase):
     def test_a_failed_probe_opens_it_again_at_once(self):
         self.fake.answer("/1.1/comment-check", "oops", status=500)
         self.check_all([make_comment(self.article, body="First")])
-        cache.delete("breaker:Akismet:open")
+        cache.delete("breaker:akismet:open")
         self.check_all(distinct_comments(self.article, 5))
         self.assertEqual(len(self.fake.requests), 4)  # 3, then one probe
 
@@ -113,7 +113,7 @@ class BreakerTests(FakeServiceTestCase):
         # Another worker process sees the breaker this one opened.
         self.fake.answer("/1.1/comment-check", "oops", status=500)
         self.check_all([make_comment(self.article, body="First")])
-        self.assertEqual(cache.get("breaker:Akismet:open"), "Akismet unavailable (HTTP 500)")
+        self.assertEqual(cache.get("breaker:akismet:open"), "Akismet unavailable (HTTP 500)")
         self.assertTrue(breaker.skip_reason("Akismet"))
 
     def test_without_redis_each_process_keeps_its_own_breaker(self):
