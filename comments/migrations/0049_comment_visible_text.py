@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('comments', '0047_move_models_to_detection_and_moderation'),
+        ('comments', '0048_report_per_ip_window'),
     ]
 
     operations = [
