@@ -22,7 +22,8 @@ against the database:
 - stored: rows in the database; lost: accepted but not stored;
 - duplicated: one post stored twice, or one comment routed twice by checks;
 - stuck: still pending/checking at the end; published unchecked: approved
-  without a check;
+  without a check; extra checks: claims beyond one per comment (a retry, a
+  re-sent message that found the comment still pending);
 - client errors: answers other than 202 (400 for the bad-input rows) seen
   along the way, with how many were 500s;
 - recovery: seconds from clearing the fault to the row's last decision.
@@ -368,7 +369,8 @@ def reconcile(stack: Stack, row: str, outcomes: list[Outcome], recovery: float |
               note: str = "", bad_input: bool = False) -> dict:
     with stack.db() as db:
         rows = db.execute(
-            "SELECT id, body, status, checked_at FROM comments_comment WHERE body LIKE %s",
+            "SELECT id, body, status, checked_at, check_attempts FROM comments_comment "
+            "WHERE body LIKE %s",
             [f"chaos-{row}-%"],
         ).fetchall()
         routed = db.execute(
@@ -380,7 +382,7 @@ def reconcile(stack: Stack, row: str, outcomes: list[Outcome], recovery: float |
         ).fetchall()
     ids = {r[0] for r in rows}
     per_marker: dict[str, int] = {}
-    for _id, body, _status, _checked in rows:
+    for _id, body, _status, _checked, _attempts in rows:
         marker = body.split(" ", 1)[0]
         per_marker[marker] = per_marker.get(marker, 0) + 1
     accepted = [o for o in outcomes if o.accepted_id is not None]
@@ -398,6 +400,7 @@ def reconcile(stack: Stack, row: str, outcomes: list[Outcome], recovery: float |
         "duplicated": sum(n - 1 for n in per_marker.values() if n > 1) + len(routed),
         "stuck": sum(1 for r in rows if r[2] in ("pending", "checking")),
         "published unchecked": sum(1 for r in rows if r[2] == "approved" and r[3] is None),
+        "extra checks": sum(max(0, r[4] - 1) for r in rows),
         "client errors": len(errors),
         "500s": sum(1 for e in errors if e.startswith("500")),
         "recovery s": "-" if bad_input else (f"{recovery:.1f}" if recovery is not None else "> 120"),
@@ -457,6 +460,24 @@ def row_redis_restart_queue_lost(stack: Stack) -> dict:
     stack.worker_start()
     healed = time.monotonic()
     return reconcile(stack, row, outcomes, wait_decided(stack, row, healed))
+
+
+def row_backlog(stack: Stack) -> dict:
+    """The worker stopped for longer than the check time-out: several
+    sweeps run while 100 messages wait. None may add a message."""
+    row = "backlog"
+    stack.kill("worker", signal.SIGTERM)
+    outcomes = post_many(stack, row, 100)
+    time.sleep(CHECK_TIMEOUT + 4 * SWEEP_INTERVAL)
+    queued = sum(
+        json.loads(raw).get("headers", {}).get("task") == "comments.check_comment"
+        for raw in redis.Redis(port=stack.redis_port).lrange("celery", 0, -1)
+    )
+    stack.worker_start()
+    healed = time.monotonic()
+    return reconcile(stack, row, outcomes, wait_decided(stack, row, healed),
+                     note=f"worker stopped {CHECK_TIMEOUT + 4 * SWEEP_INTERVAL} s: {queued} "
+                          "check messages queued for 100 comments")
 
 
 def row_pg_restart_posting(stack: Stack) -> dict:
@@ -614,6 +635,7 @@ ROWS = {
     "redis-down": row_redis_down_posting,
     "worker-kill": row_worker_kill,
     "redis-restart": row_redis_restart_queue_lost,
+    "backlog": row_backlog,
     "pg-restart-posting": row_pg_restart_posting,
     "pg-restart-checking": row_pg_restart_checking,
     "hosted-500": row_hosted_500,
@@ -625,7 +647,7 @@ ROWS = {
     "partition": row_network_partition,
 }
 COLUMNS = ["fault", "posted", "accepted", "stored", "lost", "duplicated", "stuck",
-           "published unchecked", "client errors", "500s", "recovery s", "note"]
+           "published unchecked", "extra checks", "client errors", "500s", "recovery s", "note"]
 
 
 def table(results: list[dict]) -> str:
