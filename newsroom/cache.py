@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,59 @@ class SharedOrLocalCache:
     def get_many(self, keys, version=None):
         return self.call(lambda c: c.get_many(keys, version=version))
 
+    def touch(self, key, timeout=None, version=None):
+        return self.call(lambda c: c.touch(key, timeout=timeout, version=version))
+
 
 # One per process, shared by every throttle class.
 shared_or_local = SharedOrLocalCache()
+_fallbacks: dict[str, SharedOrLocalCache] = {"default": shared_or_local}
+
+
+class FallbackCache(BaseCache):
+    """``SharedOrLocalCache`` as a cache backend, for a library that takes
+    a cache alias (django-axes' sign-in counters: ``AXES_CACHE``).
+
+    ``LOCATION`` names the shared cache's alias. Keys go to it unprefixed
+    (it applies its own KEY_PREFIX); the outage state is one per process
+    and location, shared with the throttles for ``default``.
+    """
+
+    def __init__(self, location, params):
+        super().__init__(params)
+        alias = location or "default"
+        self._via = _fallbacks.setdefault(alias, SharedOrLocalCache(alias, name=f"fallback-{alias}"))
+
+    def get(self, key, default=None, version=None):
+        return self._via.get(key, default, version=version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        timeout = None if timeout is DEFAULT_TIMEOUT else timeout
+        if timeout is None:
+            return self._via.call(lambda c: c.set(key, value, version=version))
+        return self._via.set(key, value, timeout=timeout, version=version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        if timeout is DEFAULT_TIMEOUT:
+            return self._via.call(lambda c: c.add(key, value, version=version))
+        return self._via.add(key, value, timeout=timeout, version=version)
+
+    def incr(self, key, delta=1, version=None):
+        return self._via.incr(key, delta, version=version)
+
+    def delete(self, key, version=None):
+        return self._via.delete(key, version=version)
+
+    def get_many(self, keys, version=None):
+        return self._via.get_many(keys, version=version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        if timeout is DEFAULT_TIMEOUT:
+            return self._via.call(lambda c: c.touch(key, version=version))
+        return self._via.touch(key, timeout=timeout, version=version)
+
+    def has_key(self, key, version=None):
+        return self._via.call(lambda c: c.has_key(key, version=version))
+
+    def clear(self):
+        return self._via.call(lambda c: c.clear())

@@ -132,7 +132,11 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "newsroom",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
+        },
+        # The same Redis, served from a per-process cache while Redis is
+        # down (newsroom.cache.FallbackCache): for sign-in lockouts, which
+        # must not turn a Redis outage into a 500 on the admin login.
+        "fallback": {"BACKEND": "newsroom.cache.FallbackCache", "LOCATION": "default"},
     }
 else:
     # Shared by every process of one machine; not for production.
@@ -406,6 +410,7 @@ if REDIS_URL:
     # Counted in Redis under a keyed hash of the address, never the address
     # itself; logs name the account and that hash.
     AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+    AXES_CACHE = "fallback"
     AXES_CLIENT_IP_CALLABLE = "newsroom.http.client_ip_hash"
     AXES_SENSITIVE_PARAMETERS = []
     # Its admin pages list the database handler's rows: empty here.

@@ -91,7 +91,7 @@ def cache_down():
 
     down = {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{closed_port()}/0"}
     try:
-        with override_settings(CACHES={"default": down}):
+        with override_settings(CACHES={**settings.CACHES, "default": down}):
             yield
     finally:
         shared_or_local.reset()

@@ -56,6 +56,27 @@ class RedisDownTests(BaseTestCase):
             response = APIClient().post(URL, payload(), format="json", HTTP_X_API_KEY=raw)
         self.assertEqual(response.status_code, 202, response.content)
 
+    @override_settings(AXES_FAILURE_LIMIT=3)
+    def test_admin_sign_in_answers_and_still_locks_out(self):
+        """django-axes counts sign-in failures in the cache: through the
+        fallback alias, per process while Redis is down, never a 500."""
+        from tests.base import make_editor
+
+        make_editor("kim", "a-long-password")
+        login = "/admin/login/?next=/admin/"
+        with redis_down():
+            codes = [
+                Client().post(login, {"username": "kim", "password": f"guess{i}"}).status_code
+                for i in range(4)
+            ]
+            good = Client().post(login, {"username": "kim", "password": "a-long-password"})
+        self.assertEqual(codes, [200, 200, 429, 429])
+        self.assertEqual(good.status_code, 429)
+        # Redis is back: the shared count (which saw none of it) decides.
+        self.assertEqual(
+            Client().post(login, {"username": "kim", "password": "a-long-password"}).status_code, 302
+        )
+
     def test_public_reads_come_from_the_database(self):
         comment = make_comment(self.article, status=S.APPROVED, body="Seen while Redis is down")
         client = APIClient()
