@@ -3,7 +3,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
-from comments.validators import VisibleTextValidator
+from comments.validators import NoDirectionControlsValidator, VisibleTextValidator
 
 
 class CommentStatus(models.TextChoices):
@@ -43,7 +43,9 @@ class Comment(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
     )
-    author_name = models.CharField(max_length=100, validators=[VisibleTextValidator()])
+    author_name = models.CharField(
+        max_length=100, validators=[VisibleTextValidator(), NoDirectionControlsValidator()]
+    )
     # Never shown publicly; editors see it.
     author_email = models.EmailField(max_length=254)
     body = models.TextField(

@@ -100,15 +100,6 @@ def _event(
     return event
 
 
-# Bidirectional overrides and isolates: in a name they reverse how the
-# rest of the line reads (a name that ends "…txt.exe" shown as "…exe.txt").
-_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-
-
-def without_bidi_controls(text: str) -> str:
-    return text.translate(_BIDI_CONTROLS)
-
-
 def comment_create(
     *,
     article: Article,
@@ -132,7 +123,7 @@ def comment_create(
     comment = Comment(
         article=article,
         parent=comment_resolve_parent(article=article, parent=parent),
-        author_name=without_bidi_controls(author_name).strip(),
+        author_name=author_name.strip(),
         author_email=author_email.strip(),
         body=body.strip(),
         ip_hash=ip_hash,

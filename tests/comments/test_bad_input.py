@@ -9,11 +9,12 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from comments.models import Comment
-from comments.validators import VisibleTextValidator
+from comments.validators import NoDirectionControlsValidator, VisibleTextValidator
 from tests.base import SEED_SLUG, BaseTestCase
 
 URL = f"/api/articles/{SEED_SLUG}/comments/"
 INVISIBLE = VisibleTextValidator.message
+DIRECTION = NoDirectionControlsValidator.message
 
 
 def payload(**fields):
@@ -95,17 +96,28 @@ class InvisibleInputTests(BaseTestCase):
         self.assertEqual(response.status_code, 400)
         self.assertEqual(response.json(), {"author_name": [INVISIBLE]})
 
-    def test_api_stores_no_direction_override_in_a_name(self):
-        # Dropped by comment_create (#15); a name made of nothing else is
-        # then blank and refused.
+    def test_api_refuses_a_direction_override_in_a_name(self):
         for char in ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
                      "\u2066", "\u2067", "\u2068", "\u2069"]:
             response = self.post(author_name=f"Bob{char}gnp.exe")
-            self.assertEqual(response.status_code, 202, repr(char))
-            self.assertEqual(Comment.objects.get(pk=response.json()["id"]).author_name, "Bobgnp.exe")
-        response = self.post(author_name="\u202e\u2066")
-        self.assertEqual(response.status_code, 400)
-        self.assertEqual(response.json(), {"author_name": ["This field cannot be blank."]})
+            self.assertEqual(response.status_code, 400, repr(char))
+            self.assertEqual(response.json(), {"author_name": [DIRECTION]})
+        self.assertFalse(Comment.objects.exists())
+
+    def test_right_to_left_names_are_welcome(self):
+        # Hebrew and Arabic need no control characters to read right to left.
+        response = self.post(author_name="\u05e9\u05e8\u05d4 \u0644\u064a\u0644\u0649")
+        self.assertEqual(response.status_code, 202)
+
+    def test_form_refuses_a_direction_override_keeping_the_input(self):
+        response = self.client.post(f"/articles/{SEED_SLUG}/", {
+            "author_name": "Bob\u202egnp.exe", "author_email": "bob@example.org",
+            "body": "A fair point about the budget.",
+        })
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.context["form"].errors["author_name"], [DIRECTION])
+        self.assertContains(response, "A fair point about the budget.")
+        self.assertFalse(Comment.objects.exists())
 
     def test_visible_text_with_a_zero_width_joiner_is_accepted(self):
         # Emoji sequences and some scripts need joiners: only text with

@@ -46,16 +46,21 @@ class CommentTextTests(SimpleTestCase):
 
 
 class BidiControlTests(SimpleTestCase):
-    """Issue #15 item 7: U+202E and its kin neither stay in a link nor in a
-    name."""
+    """Issue #15 item 7 / #13 item 6: U+202E and its kin neither stay in a
+    link nor are accepted in a name."""
 
     def test_a_link_ends_at_a_bidirectional_control(self):
         html = comment_text("see https://example.com/\u202egpj.exe now")
         self.assertIn('href="https://example.com/"', html)
         self.assertNotIn("\u202e" + "gpj.exe</a>", html)
 
-    def test_names_lose_them(self):
-        from comments.services import without_bidi_controls
+    def test_names_refuse_them(self):
+        # The API and form tests (tests/comments/test_bad_input.py) show the
+        # message; here, the validator on its own.
+        from django.core.exceptions import ValidationError
 
-        self.assertEqual(without_bidi_controls("Ann\u202e\u2066 Lee\u2069"), "Ann Lee")
-        self.assertEqual(without_bidi_controls("\u05e9\u05dc\u05d5\u05dd"), "\u05e9\u05dc\u05d5\u05dd")  # Hebrew stays
+        from comments.validators import NoDirectionControlsValidator
+
+        with self.assertRaises(ValidationError):
+            NoDirectionControlsValidator()("Ann\u202e\u2066 Lee\u2069")
+        NoDirectionControlsValidator()("\u05e9\u05dc\u05d5\u05dd")  # Hebrew needs none
