@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test lint migrate editor bench audit chaos clean help
+.PHONY: run test lint migrate editor bench bench-peers audit chaos clean help
 
 help:
 	@echo "make run    - install, migrate, create the demo editor, start web + worker + beat on :$(PORT)"
@@ -12,6 +12,7 @@ help:
 	@echo "make bench  - run the benchmarks under bench/"
 	@echo "make audit  - check the pinned requirements for known vulnerabilities (needs PyPI)"
 	@echo "make chaos  - fault injection on a private PostgreSQL/Redis/gunicorn/worker stack (root)"
+	@echo "make bench-peers - newsroom against django-contrib-comments and django-comments-xtd (callgrind, gunicorn)"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +46,16 @@ audit: $(VENV)/.dev
 
 chaos: $(VENV)/.dev
 	$(BIN)/python scripts/chaos.py $(CHAOS_ARGS)
+
+# valgrind (callgrind and its client-request header) and a C compiler for
+# bench/peers/callgrind_ctl.c; Debian packages, installed when missing.
+bench-peers: $(VENV)/.dev
+	@if ! command -v valgrind >/dev/null || ! command -v cc >/dev/null; then \
+	  echo "Installing valgrind and gcc (Debian packages) for bench/peers..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind gcc libc6-dev >/dev/null; \
+	fi
+	scripts/test-services.sh
+	$(BIN)/python bench/peers/run.py
 
 clean:
 	rm -rf .var test-artifacts staticfiles .pytest_cache
