@@ -64,33 +64,46 @@ def cached_page(
     that is still the current version, so a page built from data older
     than the last bump is never served again.
     """
+
+    def build_with_etag():
+        body = build()
+        return body, etag_of(body)
+
+    found, version = cached_value(
+        article_id=article_id, kind="json", variant=variant, build=build_with_etag
+    )
+    body, etag = found
+    return body, etag, version_changed_at(version) if version else time.time()
+
+
+def cached_value(*, article_id: int, kind: str, variant: str, build: Callable[[], object]):
+    """(value, version): anything picklable built from an article's public
+    comments, cached under the article's version like the API pages
+    (``kind`` keeps the API's pages and the reader page's sections apart).
+    The version is "" when Redis could not be read (the value is built)."""
     if shared_or_local.is_down():
         # Redis failed a moment ago (newsroom.cache): build from the
         # database without waiting for another connection time-out.
-        body = build()
-        return body, etag_of(body), time.time()
+        return build(), ""
     digest = hashlib.sha256(variant.encode()).hexdigest()[:32]
-    page_key = f"api:v1:article:{article_id}:page:{digest}"
+    key = f"api:v1:article:{article_id}:{kind}:{digest}"
     try:
-        found = cache.get_many([_version_key(article_id), page_key])
+        found = cache.get_many([_version_key(article_id), key])
         version = found.get(_version_key(article_id))
         if version is None:
             version = article_cache_version(article_id=article_id)
     except Exception:
-        logger.warning("API cache unavailable; serving from the database", exc_info=True)
-        body = build()
-        return body, etag_of(body), time.time()
-    hit = found.get(page_key)
+        logger.warning("Comment cache unavailable; serving from the database", exc_info=True)
+        return build(), ""
+    hit = found.get(key)
     if hit is not None and hit[0] == version:
-        _, body, etag = hit
-    else:
-        body = build()
-        etag = etag_of(body)
-        try:
-            cache.set(page_key, (version, body, etag), timeout=settings.API_CACHE_TTL)
-        except Exception:
-            logger.warning("Could not store an API page in the cache", exc_info=True)
-    return body, etag, version_changed_at(version)
+        return hit[1], version
+    value = build()
+    try:
+        cache.set(key, (version, value), timeout=settings.API_CACHE_TTL)
+    except Exception:
+        logger.warning("Could not store comments in the cache", exc_info=True)
+    return value, version
 
 
 def etag_of(body: bytes) -> str:

@@ -212,6 +212,11 @@ def comment_get_public(*, pk: int) -> Comment | None:
     return comment_list_public().filter(pk=pk).first()
 
 
+def comment_count_public_article(*, article: Article) -> int:
+    """An article's public comments, replies included: a plain count."""
+    return comment_list_public(article=article).select_related(None).order_by().count()
+
+
 def comment_count_public(*, slugs: list[str]) -> dict[str, int]:
     """Approved comments per article slug, in one query; 0 for slugs that
     are unknown or not published (without saying which)."""

@@ -14,22 +14,19 @@ from django.http import Http404, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from articles.selectors import article_get_published
 from comments.forms import CommentEditForm, CommentForm, CommentReportForm
 from comments.models import Comment, CommentStatus
+from comments.reader_section import decorate, reader_section, render_comment
 from comments.selectors import (
     ORDER_NEWEST,
-    article_get_published_with_count,
-    article_list_published_with_counts,
     ORDER_OLDEST,
+    article_list_published_with_counts,
     comment_list_own,
     comment_list_public,
-    comment_list_public_replies,
-    comment_page_public,
-    comment_reader_state,
 )
 from comments.services import (
     comment_can_change,
@@ -104,63 +101,24 @@ def _session_hash(request) -> str:
     return hash_ip(f"session:{request.session.session_key}")
 
 
-def _decorate(comments, *, own_ids: set[int], reported: set[int], open_: bool) -> None:
-    """What the reader may do with each comment, for the template."""
-    for c in comments:
-        c.is_own = c.pk in own_ids
-        c.can_change = c.is_own and comment_can_change(c)
-        c.reported = c.pk in reported
-        c.can_reply = open_ and c.status == CommentStatus.APPROVED
-        if c.status != CommentStatus.APPROVED:
-            c.state = comment_reader_state(c)
-
-
 def article_list(request):
     return render(
         request, "comments/article_list.html", {"articles": article_list_published_with_counts()}
     )
 
 
-def _comment_page(request, article, *, order: str, after: str):
-    """One page of top-level comments with their replies, the reader's own
-    unpublished ones attached where they belong. Constant queries: the page,
-    its replies, and (with a session) the reader's own comments."""
-    page, next_cursor = comment_page_public(
-        article=article, order=order, after=after, size=_page_size()
-    )
-    by_id = {c.pk: c for c in page}
-    for c in page:
-        c.reply_list = []
-    if by_id:
-        for reply in comment_list_public_replies(article=article, parent_ids=by_id):
-            by_id[reply.parent_id].reply_list.append(reply)
+def _own(request, article) -> tuple[set[int], set[int], list[Comment]]:
+    """The reader's own comment ids, the ids they reported, and their own
+    unpublished comments on this article (one query, only with a session)."""
     own_ids = _own_ids(request)
-    own_pending = []
-    if own_ids:
-        for c in comment_list_own(article=article, comment_ids=own_ids):
-            if c.parent_id in by_id:
-                by_id[c.parent_id].reply_list.append(c)
-            else:
-                c.in_own_list = True
-                own_pending.append(c)
     reported = set(request.session.get(REPORTED_KEY, []))
-    everything = [*page, *own_pending, *(r for c in page for r in c.reply_list)]
-    _decorate(everything, own_ids=own_ids, reported=reported, open_=article.comments_open)
-    next_url = ""
-    if next_cursor:
-        next_url = "?" + urlencode({"order": order, "after": next_cursor})
-    return page, own_pending, next_url
-
-
-def _page_size() -> int:
-    from django.conf import settings
-
-    return max(1, settings.COMMENT_PAGE_SIZE)
+    own = list(comment_list_own(article=article, comment_ids=own_ids)) if own_ids else []
+    return own_ids, reported, own
 
 
 @require_http_methods(["GET", "POST"])
 def article_detail(request, slug):
-    article = article_get_published_with_count(slug=slug)
+    article = article_get_published(slug=slug)
     reply_to = None
     wait = None
     if request.method == "POST":
@@ -205,20 +163,27 @@ def article_detail(request, slug):
 
     order = ORDER_NEWEST if request.GET.get("order") == ORDER_NEWEST else ORDER_OLDEST
     after = request.GET.get("after", "")
-    page, own_pending, next_url = _comment_page(request, article, order=order, after=after)
+    own_ids, reported, own = _own(request, article)
+    section, own_pending = reader_section(
+        article=article, order=order, after=after, own_ids=own_ids, reported=reported, own=own,
+        open_=article.comments_open,
+    )
+    article.comment_count = section.count
+    for c in own_pending:
+        c.html = render_comment(c)
+    if _is_fetch(request) and request.method == "GET":
+        return JsonResponse({"html": "".join(section.items) + "\n", "next": section.next_url})
     context = {
         "article": article,
-        "comments": page,
+        "comments": section.comments,
+        "comment_items": mark_safe("".join(f"\n      {item}\n    " for item in section.items)),
         "own_pending": own_pending,
-        "next_url": next_url,
+        "next_url": section.next_url,
         "order": order,
         "after": after,
         "form": form,
         "reply_to": reply_to,
     }
-    if _is_fetch(request) and request.method == "GET":
-        html = render_to_string("comments/comment_items.html", context, request=request)
-        return JsonResponse({"html": html, "next": next_url})
     response = render(request, "comments/article_detail.html", context, status=429 if wait else 200)
     if wait:
         response["Retry-After"] = str(wait)
@@ -233,11 +198,9 @@ def _reply_target(article, wanted: str) -> Comment | None:
 
 
 def _render_card(request, comment: Comment, article) -> str:
-    own = _own_ids(request)
     comment.reply_list = []
-    _decorate([comment], own_ids=own, reported=set(), open_=article.comments_open)
-    template = "comments/comment.html" if comment.parent_id is None else "comments/reply.html"
-    return render_to_string(template, {"comment": comment, "article": article}, request=request)
+    decorate([comment], article=article, own_ids=_own_ids(request), reported=set(), open_=article.comments_open)
+    return render_comment(comment)
 
 
 def _own_comment(request, article, pk: int) -> Comment:

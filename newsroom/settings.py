@@ -269,6 +269,9 @@ COMMENT_REPORT_THRESHOLD = envint("COMMENT_REPORT_THRESHOLD", 3)
 COMMENT_REPORT_IP_WINDOW_MINUTES = envint("COMMENT_REPORT_IP_WINDOW_MINUTES", 1440)
 # Top-level comments per page ("Load more" fetches the next page).
 COMMENT_PAGE_SIZE = envint("COMMENT_PAGE_SIZE", 50)
+# Keep the rendered public comment section of each article in the cache,
+# invalidated on every status change (comments/reader_section.py).
+COMMENT_PAGE_CACHE = envbool("COMMENT_PAGE_CACHE", True)
 # Tell authors why an editor rejected their comment (never for spam).
 COMMENT_SHOW_REJECTION_REASON = envbool("COMMENT_SHOW_REJECTION_REASON", True)
 # POSTs per client (newsroom.http.client_ip) to the reader page's forms:

@@ -138,7 +138,9 @@ def callgrind(app: str, peers_python: Path, lib: Path, only: str, repeat: int) -
         python_for(app, peers_python), str(HERE / "measure.py"), "callgrind", "--app", app,
         "--lib", str(lib), "--out", str(summary), "--repeat", str(repeat), "--only", only,
     ]
-    subprocess.run(cmd, env=env_for(app), cwd=ROOT, check=True, stderr=subprocess.DEVNULL)
+    log = out_dir / "stderr.txt"
+    with log.open("w") as err:
+        subprocess.run(cmd, env=env_for(app), cwd=ROOT, check=True, stderr=err)
     counts = json.loads(summary.read_text())["counts"]
     totals: dict[str, int] = {}
     for dump in out_dir.glob("cg.*"):
