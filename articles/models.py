@@ -5,6 +5,7 @@ from django.utils import timezone
 
 class ArticleQuerySet(models.QuerySet):
     def published(self):
+        # The same rule as Article.is_public_now(), for a list.
         return self.filter(is_published=True, published_at__lte=timezone.now())
 
 
@@ -49,6 +50,11 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.headline
+
+    def is_public_now(self, now=None) -> bool:
+        """Readers may see it: published, and its time has come (the same
+        rule as ArticleQuerySet.published(), for one article in hand)."""
+        return self.is_published and self.published_at <= (now or timezone.now())
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})

@@ -132,7 +132,9 @@ def comment_create(
         notify_author=notify_author,
     )
     comment.fingerprint()
-    comment.full_clean()
+    # The article is in hand and the parent was just resolved: no query to
+    # check that they exist.
+    comment.full_clean(exclude=["article", "parent"])
     screening = hooks.screen(author_email=comment.author_email, ip_hash=ip_hash)
     if screening is not None:
         return _comment_create_screened(comment=comment, screening=screening)

@@ -137,6 +137,10 @@ def seed(app: str) -> None:
         Article.objects.create(
             slug=POST_SLUG, headline=HEADLINE, body=BODY, is_published=True, published_at=start
         )
+        from comments.public_cache import article_cache_bump
+
+        for a in Article.objects.filter(slug__in=[SLUG, POST_SLUG]):
+            article_cache_bump(article_id=a.pk)  # nothing cached by an earlier run counts
         Comment.objects.bulk_create(
             Comment(
                 article=article, author_name=AUTHORS[i % 5], author_email=f"r{i}@example.org",
