@@ -2,6 +2,8 @@ import time
 
 from django import forms
 from django.core import signing
+from django.forms.boundfield import BoundField
+from django.utils import translation
 
 from comments.models import Comment, ReportReason
 
@@ -10,6 +12,23 @@ HONEYPOT = "website"
 # A form shown longer ago than this, or in another browser, has no valid
 # time-to-submit: a token cannot be fetched once and replayed by a bot.
 SHOWN_AT_MAX_AGE = 3600
+_LABELS: dict[tuple, str] = {}
+
+
+class LabelOnceBoundField(BoundField):
+    """A field whose <label> is rendered once per process: it depends only
+    on the form's class, the field and the language, never on the data or
+    the errors, and rendering it through the template engine cost more than
+    the rest of the field."""
+
+    def label_tag(self, contents=None, attrs=None, label_suffix=None, tag=None):
+        if contents is not None or attrs is not None or label_suffix is not None or tag is not None:
+            return super().label_tag(contents, attrs, label_suffix, tag)
+        key = (type(self.form), self.name, self.auto_id, self.form.label_suffix, translation.get_language())
+        html = _LABELS.get(key)
+        if html is None:
+            html = _LABELS[key] = super().label_tag()
+        return html
 
 
 class CommentForm(forms.ModelForm):
@@ -22,6 +41,7 @@ class CommentForm(forms.ModelForm):
     view) and valid for an hour.
     """
 
+    bound_field_class = LabelOnceBoundField
     # A reply: the comment it answers (validated by the service).
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     website = forms.CharField(
@@ -79,6 +99,7 @@ class CommentForm(forms.ModelForm):
 
 
 class CommentEditForm(forms.Form):
+    bound_field_class = LabelOnceBoundField
     body = forms.CharField(
         label="Your comment",
         max_length=5000,
@@ -94,6 +115,7 @@ class CommentEditForm(forms.Form):
 
 
 class CommentReportForm(forms.Form):
+    bound_field_class = LabelOnceBoundField
     reason = forms.ChoiceField(
         label="Why should an editor look at this comment?",
         choices=ReportReason.choices,

@@ -81,6 +81,7 @@ def decorate(
     """What the template shows of each comment and what the reader may do."""
     urls = urls or _Urls(article)
     now = timezone.now()
+    months: dict[int, str] = {}  # "Nov", translated once per page
     for c in comments:
         pk = SafeString(c.pk)
         c.pk_s = pk
@@ -88,7 +89,11 @@ def decorate(
         c.name_html = escape(c.author_name)
         local = timezone.localtime(c.created_at)
         c.created_iso = local.isoformat()
-        c.created_display = dateformat.format(local, "j M Y, H:i")
+        month = months.get(local.month)
+        if month is None:
+            month = months[local.month] = dateformat.format(local, "M")
+        # The |date:"j M Y, H:i" of the page's template, formatted once.
+        c.created_display = f"{local.day} {month} {local.year}, {local:%H:%M}"
         c.is_public = c.status == CommentStatus.APPROVED
         c.is_own = c.pk in own_ids
         c.can_change = c.is_own and comment_can_change(c, now=now)
