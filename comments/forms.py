@@ -78,6 +78,13 @@ class CommentForm(forms.ModelForm):
         if not self.is_bound:
             self.initial["shown_at"] = _SHOWN_AT.sign(f"{time.time():.1f}|{binding}")
 
+    def _post_clean(self):
+        # No model validation here: comment_create validates the comment
+        # it builds (full_clean), and its errors come back to this form,
+        # per field. The form's own fields check the same lengths and
+        # formats first.
+        pass
+
     def clean(self):
         cleaned = super().clean()
         if self.article is not None and not self.article.comments_open:

@@ -51,17 +51,20 @@ def ban_match(*, author_email: str, ip_hash: str = "", now: datetime | None = No
     """
     now = now or timezone.now()
     email = author_email.strip().lower()
-    wanted = Q(kind=BanKind.EMAIL, value=email)
-    domains = _domains(email)
-    if domains:
-        wanted |= Q(kind=BanKind.DOMAIN, value__in=domains)
+    wanted = {(BanKind.EMAIL, email)}
+    wanted.update((BanKind.DOMAIN, domain) for domain in _domains(email))
     if ip_hash:
-        wanted |= Q(kind=BanKind.IP, value=ip_hash)
-    bans = list(
-        Ban.objects.filter(wanted)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .order_by("created_at")
-    )
+        wanted.add((BanKind.IP, ip_hash))
+    # Two IN lists (the (kind, value) index serves them), the exact pairs
+    # and the expiry checked on the few rows that come back: cheaper to
+    # build than one OR per kind.
+    rows = Ban.objects.filter(
+        kind__in={kind for kind, _ in wanted}, value__in={value for _, value in wanted}
+    ).order_by("created_at")
+    bans = [
+        b for b in rows
+        if (b.kind, b.value) in wanted and (b.expires_at is None or b.expires_at > now)
+    ]
     if not bans:
         return None
     # The most specific ban explains the rejection best.
