@@ -3,7 +3,10 @@ import time
 from django import forms
 from django.core import signing
 from django.forms.boundfield import BoundField
+from django.forms.renderers import DjangoTemplates
 from django.utils import translation
+from django.utils.html import escape
+from django.utils.safestring import SafeData, mark_safe
 
 from comments.models import Comment, ReportReason
 
@@ -13,6 +16,59 @@ HONEYPOT = "website"
 # time-to-submit: a token cannot be fetched once and replayed by a bot.
 SHOWN_AT_MAX_AGE = 3600
 _LABELS: dict[tuple, str] = {}
+
+
+def _text(value) -> str:
+    """``{{ value|stringformat:'s' }}`` under autoescape."""
+    text = "%s" % value
+    return text if isinstance(value, SafeData) else escape(text)
+
+
+def _attrs(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html."""
+    return "".join(
+        f" {_text(name)}" if value is True else f' {_text(name)}="{_text(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _input(widget: dict) -> str:
+    """django/forms/widgets/input.html (text, email, hidden, checkbox)."""
+    value = "" if widget["value"] is None else f' value="{_text(widget["value"])}"'
+    return f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{value}{_attrs(widget["attrs"])}>'
+
+
+def _textarea(widget: dict) -> str:
+    """django/forms/widgets/textarea.html."""
+    value = widget["value"]
+    body = (value if isinstance(value, SafeData) else escape(value)) if value else ""
+    return f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>\n{body}</textarea>'
+
+
+_WIDGETS = {
+    "django/forms/widgets/text.html": _input,
+    "django/forms/widgets/email.html": _input,
+    "django/forms/widgets/hidden.html": _input,
+    "django/forms/widgets/checkbox.html": _input,
+    "django/forms/widgets/textarea.html": _textarea,
+}
+
+
+class ReaderFormRenderer(DjangoTemplates):
+    """The readers' forms render their five kinds of widget in Python, the
+    same HTML as Django's own widget templates (the project overrides none
+    of them), at a fraction of the cost of a template per field; anything
+    else (labels, errors, radio buttons) goes through the templates."""
+
+    def render(self, template_name, context, request=None):
+        fast = _WIDGETS.get(template_name)
+        if fast is None:
+            return super().render(template_name, context, request=request)
+        return mark_safe(fast(context["widget"]))
+
+
+_RENDERER = ReaderFormRenderer()
 
 
 class LabelOnceBoundField(BoundField):
@@ -42,6 +98,7 @@ class CommentForm(forms.ModelForm):
     """
 
     bound_field_class = LabelOnceBoundField
+    default_renderer = _RENDERER
     # A reply: the comment it answers (validated by the service).
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     website = forms.CharField(
@@ -107,6 +164,7 @@ class CommentForm(forms.ModelForm):
 
 class CommentEditForm(forms.Form):
     bound_field_class = LabelOnceBoundField
+    default_renderer = _RENDERER
     body = forms.CharField(
         label="Your comment",
         max_length=5000,
@@ -123,6 +181,7 @@ class CommentEditForm(forms.Form):
 
 class CommentReportForm(forms.Form):
     bound_field_class = LabelOnceBoundField
+    default_renderer = _RENDERER
     reason = forms.ChoiceField(
         label="Why should an editor look at this comment?",
         choices=ReportReason.choices,
