@@ -27,6 +27,8 @@ from comments.serializers import (
     CommentModerationOutputSerializer,
     CommentPublicOutputSerializer,
     CommentRejectInputSerializer,
+    PUBLIC_ROW_FIELDS,
+    comment_public_rows,
 )
 from comments.services import comment_approve, comment_create, comment_reject
 from newsroom.api import paginated_response
@@ -136,21 +138,14 @@ class CommentListCreateApi(APIView):
         ordering = ("approved_at", "id") if params["ordering"] == "oldest" else ("-approved_at", "-id")
 
         def build() -> bytes:
-            # Only the columns the page shows: the article's slug, not its body.
-            queryset = comment_list_public(article=article).only(
-                "id", "parent_id", "author_name", "body", "created_at", "approved_at", "article__slug"
-            )
+            # Only the columns the page shows, as plain rows: the article is
+            # the one in hand, not an instance per comment.
+            queryset = comment_list_public(article=article).select_related(None).values(*PUBLIC_ROW_FIELDS)
             if params.get("since"):
                 queryset = queryset.filter(approved_at__gt=params["since"])
-            response = paginated_response(
-                pagination_class=lambda: CommentCursorPagination(
-                    ordering=ordering, page_size=params["page_size"]
-                ),
-                serializer_class=CommentPublicOutputSerializer,
-                queryset=queryset,
-                request=request,
-                view=self,
-            )
+            paginator = CommentCursorPagination(ordering=ordering, page_size=params["page_size"])
+            rows = paginator.paginate_queryset(queryset, request, view=self)
+            response = paginator.get_paginated_response(comment_public_rows(rows, article_slug=article.slug))
             return JSONRenderer().render(response.data)
 
         # Links in the page are absolute: the host is part of the variant.

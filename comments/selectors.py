@@ -25,11 +25,15 @@ def comment_list_public(*, article: Article | None = None) -> QuerySet[Comment]:
     qs = Comment.objects.filter(
         Q(parent__isnull=True) | Q(parent__status=CommentStatus.APPROVED),
         status=CommentStatus.APPROVED,
-        article__is_published=True,
-        article__published_at__lte=timezone.now(),
     )
-    if article is not None:
+    if article is None:
+        qs = qs.filter(article__is_published=True, article__published_at__lte=timezone.now())
+    elif article.is_public_now():
+        # The article in hand is public (the same rule, checked on the
+        # row): no join to check it again in every query.
         qs = qs.filter(article=article)
+    else:
+        qs = qs.none()
     return qs.select_related("article").order_by("approved_at", "id")
 
 

@@ -1,5 +1,6 @@
 """API serializers: output-only for reads, input-only for writes."""
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,6 +16,37 @@ class CommentPublicOutputSerializer(serializers.ModelSerializer):
         model = Comment
         fields = ["id", "article", "parent", "author_name", "body", "created_at", "approved_at"]
         read_only_fields = fields
+
+
+PUBLIC_ROW_FIELDS = ("id", "parent_id", "author_name", "body", "created_at", "approved_at")
+
+
+def _iso(value):
+    """DRF's DateTimeField output: ISO 8601 in the current time zone, "Z"
+    for UTC."""
+    if not value:
+        return None
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def comment_public_rows(rows, *, article_slug: str) -> list[dict]:
+    """``CommentPublicOutputSerializer``'s output for rows of
+    ``PUBLIC_ROW_FIELDS`` values of one article's comments: the same
+    fields in the same order, without a model instance (or an Article)
+    per row."""
+    return [
+        {
+            "id": row["id"],
+            "article": article_slug,
+            "parent": row["parent_id"],
+            "author_name": row["author_name"],
+            "body": row["body"],
+            "created_at": _iso(row["created_at"]),
+            "approved_at": _iso(row["approved_at"]),
+        }
+        for row in rows
+    ]
 
 
 class CommentCreateInputSerializer(serializers.Serializer):

@@ -318,3 +318,36 @@ class CacheUnavailableTests(BaseTestCase):
             response = APIClient().get(LIST_URL)
         self.assertEqual(response.status_code, 200)
         self.assertEqual([c["body"] for c in response.json()["results"]], ["Still here"])
+
+
+class PublicRowsTests(BaseTestCase):
+    """The list is built from plain rows, not a Comment and an Article per
+    comment, and says exactly what the output serializer says."""
+
+    def test_rows_read_without_joining_the_article(self):
+        approved(self.article, 3)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(len(APIClient().get(LIST_URL).json()["results"]), 3)
+        page_sql = queries.captured_queries[-1]["sql"]
+        self.assertIn("comments_comment", page_sql)
+        self.assertNotIn("articles_article", page_sql)
+
+    def test_same_output_as_the_serializer_in_any_time_zone(self):
+        from django.test import override_settings
+
+        from comments.selectors import comment_list_public
+        from comments.serializers import PUBLIC_ROW_FIELDS, CommentPublicOutputSerializer, comment_public_rows
+
+        top = approved(self.article, 2)[0]
+        make_comment(self.article, status=S.APPROVED, parent=top, body='A "reply" <b>')
+        for zone in ("UTC", "Europe/London", "America/New_York"):
+            with self.subTest(zone=zone), override_settings(TIME_ZONE=zone):
+                public = comment_list_public(article=self.article)
+                expected = CommentPublicOutputSerializer(public, many=True).data
+                rows = comment_public_rows(
+                    public.select_related(None).values(*PUBLIC_ROW_FIELDS), article_slug=self.article.slug
+                )
+                self.assertEqual([dict(item) for item in expected], rows)
