@@ -21,20 +21,20 @@ class CommentPublicOutputSerializer(serializers.ModelSerializer):
 PUBLIC_ROW_FIELDS = ("id", "parent_id", "author_name", "body", "created_at", "approved_at")
 
 
-def _iso(value):
-    """DRF's DateTimeField output: ISO 8601 in the current time zone, "Z"
-    for UTC."""
-    if not value:
-        return None
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 def comment_public_rows(rows, *, article_slug: str) -> list[dict]:
     """``CommentPublicOutputSerializer``'s output for rows of
     ``PUBLIC_ROW_FIELDS`` values of one article's comments: the same
     fields in the same order, without a model instance (or an Article)
-    per row."""
+    per row. Dates as DRF's DateTimeField writes them: ISO 8601 in the
+    current time zone (looked up once, not per value), "Z" for UTC."""
+    zone = timezone.get_current_timezone()
+
+    def iso(value):
+        if not value:
+            return None
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
     return [
         {
             "id": row["id"],
@@ -42,8 +42,8 @@ def comment_public_rows(rows, *, article_slug: str) -> list[dict]:
             "parent": row["parent_id"],
             "author_name": row["author_name"],
             "body": row["body"],
-            "created_at": _iso(row["created_at"]),
-            "approved_at": _iso(row["approved_at"]),
+            "created_at": iso(row["created_at"]),
+            "approved_at": iso(row["approved_at"]),
         }
         for row in rows
     ]
