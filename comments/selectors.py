@@ -22,19 +22,24 @@ from comments.models import Comment, CommentStatus, ModerationEvent
 
 
 def comment_list_public(*, article: Article | None = None) -> QuerySet[Comment]:
-    qs = Comment.objects.filter(
-        Q(parent__isnull=True) | Q(parent__status=CommentStatus.APPROVED),
-        status=CommentStatus.APPROVED,
-    )
+    visible = Q(parent__isnull=True) | Q(parent__status=CommentStatus.APPROVED)
     if article is None:
-        qs = qs.filter(article__is_published=True, article__published_at__lte=timezone.now())
-    elif article.is_public_now():
-        # The article in hand is public (the same rule, checked on the
-        # row): no join to check it again in every query.
-        qs = qs.filter(article=article)
-    else:
-        qs = qs.none()
-    return qs.select_related("article").order_by("approved_at", "id")
+        return (
+            Comment.objects.filter(
+                visible,
+                status=CommentStatus.APPROVED,
+                article__is_published=True,
+                article__published_at__lte=timezone.now(),
+            )
+            .select_related("article")
+            .order_by("approved_at", "id")
+        )
+    if not article.is_public_now():
+        # The same rule, checked on the article in hand.
+        return Comment.objects.none()
+    # Through the article's own manager: no join to check it again, and
+    # every comment's ``article`` is the instance in hand.
+    return article.comments.filter(visible, status=CommentStatus.APPROVED).order_by("approved_at", "id")
 
 
 def comment_list_for_moderation(
