@@ -414,14 +414,14 @@ def article_list_published_with_counts() -> QuerySet[Article]:
     return article_list_published().annotate(comment_count=comment_count_public_subquery())
 
 
-def article_get_published_with_count(*, slug: str) -> Article:
-    """The reader page's article. Its ``comments_open`` is decided now, from
-    the closing time too, so that the page never offers a form or Reply
-    links the service would refuse."""
-    from django.shortcuts import get_object_or_404
+def article_get_for_reader_page(*, slug: str) -> Article:
+    """The reader page's article (one lookup, or Http404). Its
+    ``comments_open`` is decided now, from the closing time too, so that
+    the page never offers a form or Reply links the service would refuse.
+    Its comment count comes with the comment section
+    (``comments.reader_section``)."""
+    from articles.selectors import article_accepts_comments, article_get_published
 
-    from articles.selectors import article_accepts_comments
-
-    article = get_object_or_404(article_list_published_with_counts(), slug=slug)
+    article = article_get_published(slug=slug)
     article.comments_open = article_accepts_comments(article=article)
     return article

@@ -24,6 +24,7 @@ from comments.reader_section import decorate, reader_section, render_comment
 from comments.selectors import (
     ORDER_NEWEST,
     ORDER_OLDEST,
+    article_get_for_reader_page,
     article_list_published_with_counts,
     comment_list_own,
     comment_list_public,
@@ -118,7 +119,7 @@ def _own(request, article) -> tuple[set[int], set[int], list[Comment]]:
 
 @require_http_methods(["GET", "POST"])
 def article_detail(request, slug):
-    article = article_get_published(slug=slug)
+    article = article_get_for_reader_page(slug=slug)
     reply_to = None
     wait = None
     if request.method == "POST":

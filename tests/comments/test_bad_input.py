@@ -63,7 +63,7 @@ class ApiErrorsAreJsonTests(BaseTestCase):
 
     def test_an_unexpected_error_elsewhere_is_still_an_html_page(self):
         client = Client(raise_request_exception=False)
-        with mock.patch("comments.views.article_get_published_with_count", side_effect=RuntimeError("boom")):
+        with mock.patch("comments.views.article_get_for_reader_page", side_effect=RuntimeError("boom")):
             response = client.get(f"/articles/{SEED_SLUG}/")
         self.assertEqual(response.status_code, 500)
         self.assertIn("text/html", response["Content-Type"])
