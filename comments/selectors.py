@@ -42,6 +42,22 @@ def comment_list_public(*, article: Article | None = None) -> QuerySet[Comment]:
     return article.comments.filter(visible, status=CommentStatus.APPROVED).order_by("approved_at", "id")
 
 
+def comment_is_public_once_approved(*, comment: Comment) -> bool:
+    """The rest of the public rule for one comment, its own status aside:
+    its article is published and, for a reply, its comment is public.
+
+    For whoever must tell the world when a comment becomes public or stops
+    being so (webhooks) as a status change is written: it reads the article
+    and the parent, not the comment's own row, which may not be saved yet.
+    """
+    if comment.parent_id is not None:
+        # Threads are one level deep: a public parent is on a published
+        # article, the reply's own.
+        return comment_list_public().filter(pk=comment.parent_id).exists()
+    # The same article condition as comment_list_public's.
+    return Article.objects.published().filter(pk=comment.article_id).exists()
+
+
 def comment_list_for_moderation(
     *, status: str | None = None, article_slug: str | None = None
 ) -> QuerySet[Comment]:

@@ -4,9 +4,12 @@ changes.
 
 A webhook delivery, step by step:
 
-1. A status change that partners care about (see ``webhook_event_for``)
-   creates one ``WebhookDelivery`` per subscribed endpoint, in the same
-   transaction as the change, so no event is lost or invented.
+1. A status change that partners care about (see ``webhook_event_for``;
+   ``comment.approved`` only for a comment that became public, by the
+   public rule of ``comments.selectors``) creates one ``WebhookDelivery``
+   per subscribed endpoint, in the same transaction as the change, so no
+   event is lost or invented. A comment that becomes public because its
+   article does is found by ``webhook_sync_publication`` (beat).
 2. Once that transaction commits, a ``partners.deliver_webhook`` task is
    enqueued per delivery. Moderation never waits for an endpoint.
 3. The task POSTs the payload, signed with the endpoint's secret, and logs
@@ -30,10 +33,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from articles.models import Article
 from comments.models import Comment, CommentStatus
+from comments.selectors import comment_is_public_once_approved, comment_list_public
 from partners import addresses
 from partners.models import (
     ApiKey,
@@ -107,17 +112,80 @@ def webhook_event_for(*, from_status: str, to_status: str) -> str | None:
 def webhooks_after_transition(*, comment: Comment, from_status: str, to_status: str) -> None:
     """Queue the webhook deliveries of a status change (registered in
     ``comments.hooks`` by ``PartnersConfig.ready()``); they are sent once
-    the change commits."""
+    the change commits.
+
+    ``comment.approved`` means "became public", by the same rule as the
+    page, the API and the counts (``comments.selectors``): a comment
+    approved under a comment that is not public, or on an article not
+    published yet, sends nothing now; it is sent when its parent becomes
+    public (below) or its article does (``webhook_sync_publication``).
+    """
+    if from_status == to_status:
+        return
+    public_once_approved = S.APPROVED in (from_status, to_status) and comment_is_public_once_approved(
+        comment=comment
+    )
+    was_public = from_status == S.APPROVED and public_once_approved
+    is_public = to_status == S.APPROVED and public_once_approved
     event = webhook_event_for(from_status=from_status, to_status=to_status)
+    if event == WebhookEvent.APPROVED and not is_public:
+        event = None  # approved, not public: partners hear of it when it is
+    elif event == WebhookEvent.REMOVED and to_status != S.REMOVED and not was_public:
+        event = None  # it never was public: there is nothing to stop showing
     if event is not None:
         webhook_deliveries_create(comments=[comment], event=event)
     # A reply is public only under a public comment (comments.selectors):
     # when a comment leaves or rejoins the public list, so do its approved
     # replies, and partners mirroring the list hear of each.
-    if comment.parent_id is None and S.APPROVED in (from_status, to_status) and from_status != to_status:
-        reply_event = WebhookEvent.APPROVED if to_status == S.APPROVED else WebhookEvent.REMOVED
+    if comment.parent_id is None and was_public != is_public:
+        reply_event = WebhookEvent.APPROVED if is_public else WebhookEvent.REMOVED
         replies = list(comment.replies.filter(status=S.APPROVED).order_by("id"))
         webhook_deliveries_create(comments=replies, event=reply_event)
+
+
+def webhook_sync_publication(*, now=None) -> int:
+    """Tell partners about comments that became public, or stopped being
+    so, because their article did: it was published or unpublished, or its
+    ``published_at`` passed. No status changes then, so this runs with the
+    webhook sweep (Celery beat, every WEBHOOK_SWEEP_INTERVAL seconds) over
+    the articles published or changed within the last 2 x
+    WEBHOOK_SWEEP_GRACE seconds (ten minutes by default).
+
+    Per endpoint and approved comment of those articles, the last event the
+    endpoint was sent about it decides: a public comment whose last event
+    was not ``comment.approved`` is sent it (unless the endpoint was created
+    after the approval: an endpoint hears of approvals from its creation
+    on); one that is no longer public after a ``comment.approved`` is sent
+    ``comment.removed``. Running it twice sends nothing more. Returns how
+    many deliveries it created."""
+    now = now or timezone.now()
+    since = now - timedelta(seconds=2 * settings.WEBHOOK_SWEEP_GRACE)
+    articles = Article.objects.filter(Q(published_at__gt=since, published_at__lte=now) | Q(updated_at__gt=since))
+    approved = Comment.objects.filter(article__in=articles, status=S.APPROVED)
+    endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+    if not endpoints or not approved.exists():
+        return 0
+    public = set(comment_list_public().filter(pk__in=approved).values_list("pk", flat=True))
+    created = 0
+    for endpoint in endpoints:
+        last_event = (
+            WebhookDelivery.objects.filter(endpoint=endpoint, comment_id=OuterRef("pk"))
+            .order_by("-id")
+            .values("event")[:1]
+        )
+        rows = approved.annotate(last_event=Subquery(last_event)).order_by("id")
+        owed: dict[str, list[Comment]] = {WebhookEvent.APPROVED: [], WebhookEvent.REMOVED: []}
+        for comment in rows:
+            if comment.pk in public:
+                if comment.last_event is None and (comment.approved_at or now) < endpoint.created_at:
+                    continue
+                if comment.last_event != WebhookEvent.APPROVED:
+                    owed[WebhookEvent.APPROVED].append(comment)
+            elif comment.last_event == WebhookEvent.APPROVED:
+                owed[WebhookEvent.REMOVED].append(comment)
+        for event, comments in owed.items():
+            created += len(webhook_deliveries_create(comments=comments, event=event, endpoints=[endpoint]))
+    return created
 
 
 def webhook_payload(*, comment: Comment, event: str, article_slug: str) -> dict:
@@ -133,12 +201,17 @@ def webhook_payload(*, comment: Comment, event: str, article_slug: str) -> dict:
     return {"event": event, "occurred_at": timezone.now().isoformat(), "data": data}
 
 
-def webhook_deliveries_create(*, comments: list[Comment], event: str) -> list[WebhookDelivery]:
-    """One delivery per subscribed endpoint and comment, sent once the change
-    commits; three queries however many comments (a comment's replies)."""
+def webhook_deliveries_create(
+    *, comments: list[Comment], event: str, endpoints: list[WebhookEndpoint] | None = None
+) -> list[WebhookDelivery]:
+    """One delivery per subscribed endpoint (of ``endpoints``: all active
+    ones by default) and comment, sent once the change commits; three
+    queries however many comments (a comment's replies)."""
     if not comments:
         return []
-    endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True) if e.wants(event)]
+    if endpoints is None:
+        endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+    endpoints = [e for e in endpoints if e.wants(event)]
     if not endpoints:
         return []
     slugs = dict(Article.objects.filter(pk__in={c.article_id for c in comments}).values_list("pk", "slug"))

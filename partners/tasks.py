@@ -25,5 +25,9 @@ def deliver_webhook(self, delivery_id: int) -> None:
 @shared_task(name="partners.sweep_webhook_deliveries", soft_time_limit=50, time_limit=60)
 def webhook_sweep_stuck() -> int:
     from partners.services import webhook_sweep_stuck as sweep
+    from partners.services import webhook_sync_publication
 
+    # Articles published (or whose time came) since the last run: their
+    # approved comments became public without a status change.
+    webhook_sync_publication()
     return sweep()

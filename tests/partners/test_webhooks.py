@@ -266,7 +266,7 @@ class WebhookDeliveryTests(BaseTestCase):
         with FakeWebhookServer(delay=30) as server:
             for i in range(5):
                 self.endpoint(server.url)
-            with self.captureOnCommitCallbacks(execute=True), self.assertNumQueries(9):  # 9th: its approved replies
+            with self.captureOnCommitCallbacks(execute=True), self.assertNumQueries(10):  # + is it public, its approved replies
                 comment_approve(comment=self.comment, actor=self.editor)
             self.assertEqual(server.requests, [])
         self.assertEqual(WebhookDelivery.objects.filter(status="pending", attempts=0).count(), 5)
