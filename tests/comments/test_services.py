@@ -13,9 +13,24 @@ from comments.services import (
     comment_reject,
     comment_sweep_stuck,
 )
+from detection.classifiers.base import CheckResult, Reason
 from tests.base import BaseTestCase, make_comment
 
 S = CommentStatus
+
+
+class EditorDecidesMidwayChecker:
+    """A checker during whose work an editor approves the comment; its
+    scores alone would send the comment to spam."""
+
+    name = "midway"
+
+    def check(self, sample):
+        from django.contrib.auth import get_user_model
+
+        comment = Comment.objects.get(pk=sample.comment_id)
+        comment_approve(comment=comment, actor=get_user_model().objects.get(username="alice"))
+        return CheckResult(spam=0.95, toxicity=0.1, reasons=(Reason("midway", "spam", "Looks like spam"),))
 
 
 class CommentCreateTests(BaseTestCase):
@@ -83,7 +98,24 @@ class CommentCheckTests(BaseTestCase):
         terms = [r for r in result.reasons if r["checker"] == "terms"][0]
         self.assertIn("idiot", terms["spans"])
 
+    @override_settings(COMMENT_CHECKERS=["tests.comments.test_services.EditorDecidesMidwayChecker"])
     def test_editor_decision_during_check_stands(self):
+        """The editor approves while the checks run (the checker does it):
+        the check stores its scores and leaves the decision alone."""
+        comment = make_comment(self.article, status=S.PENDING)
+        checked = comment_check(comment_id=comment.pk)
+        self.assertIsNotNone(checked)  # it claimed the comment and ran
+        comment.refresh_from_db()
+        self.assertEqual(comment.status, S.APPROVED)
+        self.assertEqual((comment.spam_score, comment.toxicity_score, comment.risk), (0.95, 0.1, 0.95))
+        self.assertIsNotNone(comment.checked_at)
+        self.assertEqual(comment.reasons[0]["message"], "Looks like spam")
+        self.assertEqual(
+            list(comment.events.values_list("from_status", "to_status", "actor__username")),
+            [(S.CHECKING, S.APPROVED, "alice")],  # no checking -> spam/review
+        )
+
+    def test_a_message_for_a_comment_no_longer_pending_does_nothing(self):
         comment = make_comment(self.article, status=S.CHECKING)
         comment_approve(comment=comment, actor=self.editor)
         # The task's claim fails: the comment is no longer pending.

@@ -20,6 +20,7 @@ from unittest import mock
 from django.utils import timezone
 
 from partners.services import webhook_delivery_attempt, webhook_event_for, webhook_sweep_stuck
+from tests.broker import queue_purge, queued_tasks
 from tests.base import SEED_SLUG, BaseTestCase, ensure_editors_group, make_comment, make_editor, seed_article
 from tests.conftest import wait_for
 from tests.partners.fake_webhook import FakeWebhookServer, self_signed_cert, verify_signature
@@ -65,9 +66,16 @@ class WebhookDeliveryTests(BaseTestCase):
         everything = self.endpoint("http://127.0.0.1:9/a")
         approvals = self.endpoint("http://127.0.0.1:9/b", on_rejected=False, on_removed=False)
         self.endpoint("http://127.0.0.1:9/c", is_active=False)
-        with self.captureOnCommitCallbacks() as callbacks:
+        self.addCleanup(queue_purge)  # no worker takes the messages here
+        queue_purge()
+        with self.captureOnCommitCallbacks(execute=True):
             comment_approve(comment=self.comment, actor=self.editor)
             comment_reject(comment=self.comment, actor=self.editor, reason_code="toxic")
+            # Not committed yet: nothing may reach the broker.
+            self.assertEqual(queued_tasks(), [])
+        deliveries = list(WebhookDelivery.objects.order_by("id").values_list("pk", flat=True))
+        # Committed: one message per delivery, in order.
+        self.assertEqual(queued_tasks(), [("partners.deliver_webhook", [pk]) for pk in deliveries])
         self.assertEqual(
             sorted(WebhookDelivery.objects.values_list("endpoint__name", "event", "endpoint_id")),
             sorted([
@@ -76,7 +84,6 @@ class WebhookDeliveryTests(BaseTestCase):
                 ("Partner", "comment.rejected", everything.pk),
             ]),
         )
-        self.assertTrue(callbacks)  # sent after commit, not before
 
     def test_approved_replies_leave_and_rejoin_with_their_comment(self):
         self.endpoint("http://127.0.0.1:9/a")
