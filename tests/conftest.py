@@ -95,3 +95,22 @@ def cache_down():
             yield
     finally:
         shared_or_local.reset()
+
+
+@pytest.fixture(autouse=True)
+def _redis_database_kept():
+    """No test may empty the Redis database (``cache.clear()`` is a
+    FLUSHDB): the Celery queue and the other tests' keys live in it. A key
+    outside the cache's prefix must outlive every test."""
+    import redis as redis_py
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        yield
+        return
+    # The broker's database itself, whatever a test does to the cache.
+    redis = redis_py.Redis.from_url(settings.REDIS_URL)
+    sentinel = f"{settings.CELERY_TASK_DEFAULT_QUEUE}:sentinel"
+    redis.set(sentinel, "1")
+    yield
+    assert redis.get(sentinel) == b"1", "This test emptied the Redis database the broker shares (cache.clear()?)"
