@@ -6,6 +6,7 @@ from django.test import TestCase, override_settings
 
 from articles.models import Article
 from detection.classifiers.base import CheckResult, CommentSample
+from detection.classifiers.duplicate import MAX_DISTANCE as DUPLICATE_MAX_BITS
 from detection.classifiers.duplicate import DuplicateChecker
 from detection.classifiers.formsignals import FormSignalsChecker
 from detection.classifiers.links import LinkChecker
@@ -87,13 +88,55 @@ class EditorTermTests(ListsTestCase):
         self.assertEqual(TermChecker().check(sample("zzword")), CheckResult())
 
     def test_thousands_of_terms_cost_per_word_not_per_term(self):
+        from detection.classifiers import terms
+        from detection.classifiers.text import words
+
         Term.objects.bulk_create(
-            [Term(text=f"badterm{i} phrase", head="toxicity") for i in range(5000)]
+            [Term(text=f"badterm{i} phrase", head="toxicity", weight=0.5) for i in range(5000)]
         )
         lists_changed()
         checker = TermChecker()
-        result = checker.check(sample("a comment with badterm4999 phrase inside"))
-        self.assertEqual(result.reasons[0].spans, ("badterm4999 phrase",))
+        with self.assertNumQueries(1):  # the lists, compiled once per process
+            checker.check(sample("warm up"))
+        body = "with badterm4999 phrase and badterm0 phrase, not badterm5000 phrase or a lone badterm12"
+        with self.assertNumQueries(0):
+            result = checker.check(sample(body))
+        self.assertEqual(result.reasons[0].spans, ("badterm0 phrase", "badterm4999 phrase"))
+        self.assertEqual(result.toxicity, 0.75)  # two terms of 0.5, combined
+
+        class CountingTable(dict):
+            """A term table that counts the entries a match reads."""
+
+            reads = 0
+
+            def get(self, key, default=None):
+                CountingTable.reads += 1
+                return super().get(key, default)
+
+            def __getitem__(self, key):
+                CountingTable.reads += 1
+                return super().__getitem__(key)
+
+            def __contains__(self, key):
+                CountingTable.reads += 1
+                return super().__contains__(key)
+
+            def __iter__(self):
+                CountingTable.reads += len(self)
+                return super().__iter__()
+
+            def items(self):
+                CountingTable.reads += len(self)
+                return super().items()
+
+        compiled = terms.compile_terms()
+        counted = terms.CompiledTerms({head: CountingTable(table) for head, table in compiled.terms.items()})
+        tokens = words(body)
+        CountingTable.reads = 0  # compiling read them all, once
+        self.assertEqual(counted.match(tokens)["toxicity"], {"badterm0 phrase": 0.5, "badterm4999 phrase": 0.5})
+        # One look-up per word n-gram and list, whatever the 5,000 terms.
+        self.assertLessEqual(CountingTable.reads, len(tokens) * compiled.max_words * len(compiled.terms))
+        self.assertLess(CountingTable.reads, 200)
 
 
 class LureTests(TestCase):
@@ -132,11 +175,25 @@ class LureTests(TestCase):
 
 class NearDuplicateTests(BaseTestCase):
     def test_simhash_is_close_for_near_copies(self):
-        a = simhash("Great analysis, everyone should read my blog about NATO politics today")
-        b = simhash("Great analysis, everyone should read my blog about NATO politics now")
-        c = simhash("The Kremlin has warned against strikes deep inside Russian territory")
-        self.assertLessEqual(hamming(a, b), 20)
-        self.assertGreater(hamming(a, c), 20)
+        """Within the 3 bits the duplicate check allows (docs/detection.md):
+        the same text in other case, punctuation or spacing, or with its
+        first word changed. An unrelated comment is far from it."""
+        text = (
+            "Amazing offer for every reader of this newspaper, visit my profile today for the "
+            "secret method that made me five thousand dollars in one week from home"
+        )
+        copies = [
+            text.upper(),
+            text.replace(",", " -") + "!!!",
+            "  ".join(text.split()),
+            text.replace("Amazing", "Incredible"),
+        ]
+        self.assertEqual(DUPLICATE_MAX_BITS, 3)
+        for copy in copies:
+            with self.subTest(copy=copy):
+                self.assertLessEqual(hamming(simhash(text), simhash(copy)), 3)
+        unrelated = simhash("The Kremlin has warned against strikes deep inside Russian territory")
+        self.assertGreater(hamming(simhash(text), unrelated), 20)
 
     def test_near_copy_on_another_article(self):
         other = Article.objects.create(slug="other", headline="Other", body="x", is_published=True)

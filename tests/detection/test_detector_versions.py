@@ -37,22 +37,23 @@ QUICK = TrainConfig(c_grid=(1.0,), severity_c_grid=(1.0,), val_folds=2, cv_folds
                     use_profanity_check=False, severity_model=False)
 
 
-def tiny_datasets() -> Path:
+TINY_ROWS = {
+    "toxicity": [("you are a stupid idiot", 1), ("what a moron you are", 1),
+                 ("thanks for the thoughtful reply", 0), ("interesting point about NATO", 0)],
+    "spam": [("win free money now at http://x.example.com", 1), ("call 0800 123 456 for a prize", 1),
+             ("see you at the meeting", 0), ("the article is well sourced", 0)],
+}
+
+
+def tiny_datasets(root: Path, *, rows: dict = TINY_ROWS, copies: int = 15) -> Path:
     """A datasets folder with a few rows per trainable set."""
-    root = Path(tempfile.mkdtemp())
-    rows = {
-        "toxicity": [("you are a stupid idiot", 1), ("what a moron you are", 1),
-                     ("thanks for the thoughtful reply", 0), ("interesting point about NATO", 0)],
-        "spam": [("win free money now at http://x.example.com", 1), ("call 0800 123 456 for a prize", 1),
-                 ("see you at the meeting", 0), ("the article is well sourced", 0)],
-    }
     for name, head, _licence in TRAINABLE:
         folder = root / name
         folder.mkdir()
         with open(folder / "train.csv", "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(["id", "text", "label"])
-            for i in range(15):
+            for i in range(copies):
                 for text, label in rows[head]:
                     writer.writerow([f"{i}", f"{text} {i}", label])
     return root
@@ -106,10 +107,15 @@ class CompareTests(TestCase):
 @override_settings(DETECTOR_VERSION_RECHECK_SECONDS=0, DETECTOR_EVAL_MIN_PER_CLASS=2)
 class RetrainTests(BaseTestCase):
     def setUp(self):
-        self.var = tempfile.mkdtemp()
+        self.var = self.tmp_dir()
         override = override_settings(VAR_DIR=Path(self.var))
         override.enable()
         self.addCleanup(override.disable)
+
+    def tmp_dir(self) -> Path:
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        return Path(tmp.name)
 
     def decide(self, body, code, days_ago):
         c = make_comment(self.article, status=S.REVIEW, body=body)
@@ -126,12 +132,12 @@ class RetrainTests(BaseTestCase):
             self.decide(f"new spam offer {i} cheap pills http://p{i}.example.net", "spam", 1)
             self.decide(f"new civil remark about the Kremlin {i}", "approved", 1)
         out = []
-        row = detectors_retrain(datasets_dir=tiny_datasets(), config=QUICK, progress=out.append)
+        row = detectors_retrain(datasets_dir=tiny_datasets(self.tmp_dir()), config=QUICK, progress=out.append)
         self.assertIn("editors' decisions: 9 labels for training, 9 held out (the last 14 days)", out)
         self.assertEqual(row.evaluation["decisions"], {"training": 9, "held_out": 9})
         self.assertEqual(row.evaluation["live_version"], SHIPPED)
         self.assertEqual(row.evaluation["new"]["spam"]["rows"], 6)
-        self.assertIn("editors' decisions", row.manifest["training_data"] if "training_data" in row.manifest else str(row.manifest))
+        self.assertEqual(row.manifest["training_data"]["editors' decisions"]["rows"], 9)
         self.assertEqual(DetectorVersion.objects.get().is_active, row.evaluation["promoted"])
 
         # Whatever the verdict, an editor can make it live, and workers load it.
@@ -149,6 +155,33 @@ class RetrainTests(BaseTestCase):
         self.assertEqual(active_artifacts_dir(), shipped_artifacts_dir())
         self.assertFalse(DetectorVersion.objects.filter(is_active=True).exists())
 
+
+    def test_a_clearly_worse_version_is_stored_but_not_promoted(self):
+        for i in range(3):
+            self.decide(f"new spam offer {i} cheap pills http://p{i}.example.net", "spam", 1)
+            self.decide(f"new civil remark about the Kremlin {i}", "approved", 1)
+        out = []
+        # Public data that teaches the opposite of the editors' recent
+        # decisions (all held out: none to learn from): spam like theirs
+        # labelled civil, civil remarks like theirs labelled spam.
+        poisoned = {
+            "toxicity": TINY_ROWS["toxicity"],
+            "spam": [("new spam offer cheap pills http://p.example.net", 0),
+                     ("new civil remark about the Kremlin", 1)],
+        }
+        row = detectors_retrain(
+            datasets_dir=tiny_datasets(self.tmp_dir(), rows=poisoned, copies=200), config=QUICK,
+            progress=out.append,
+        )
+        live, new = row.evaluation["live"]["spam"], row.evaluation["new"]["spam"]
+        self.assertEqual((live["rows"], new["rows"]), (6, 6))
+        self.assertLess(new["auc"], live["auc"] - 0.5)
+        self.assertFalse(row.evaluation["promoted"])
+        self.assertEqual(row.evaluation["notes"][-1], "not promoted: worse than live")
+        self.assertIn("  not promoted: worse than live", out)
+        # Stored for an editor to inspect, not live: the shipped models stay.
+        self.assertFalse(DetectorVersion.objects.get().is_active)
+        self.assertEqual(active_artifacts_dir(), shipped_artifacts_dir())
 
 class RollbackTests(BaseTestCase):
     def make_version(self, name, activated_days_ago=None):

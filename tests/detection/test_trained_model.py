@@ -21,6 +21,9 @@ from detection.classifiers.model import (
     score_texts,
 )
 
+# None of these is a training row (tests/detection/test_trained_model.py::
+# test_no_sentence_here_is_a_training_row): a model that only memorised its
+# rows would pass on those.
 SPAM = [
     "Great article! I make $85 an hour working from home, check www.easycash-now.com",
     "Click here to claim your free iPhone 16: bit.ly/free-iphone-claim",
@@ -29,14 +32,14 @@ SPAM = [
     "FREE entry to win a 2000 pound cash prize! Text WIN to 87121 now.",
 ]
 CIVIL = [
-    "I disagree with Stoltenberg; escalation risks are real.",
+    "I disagree with the secretary general; the risk of escalation is real.",
     "Letting Ukraine strike airfields inside Russia with ATACMS seems reasonable to me, but the nuclear risk is not zero.",
     "Peskov's reaction was predictable. The Kremlin calls everything 'dangerous'.",
     "Thank you for the clear summary of the Security Council debate.",
     "You make a fair point about the missile ranges, but I still think Biden is right to be cautious.",
 ]
 TOXIC = [
-    "you are a pathetic idiot",
+    "You pathetic idiot, read the article before you comment.",
     "Shut up, you ignorant moron.",
     "You're a f*cking clown and everyone here knows it.",
     "Go back to your troll farm, you stupid piece of trash.",
@@ -84,6 +87,23 @@ def test_default_artifacts_dir_without_the_setting():
     if settings.configured and getattr(settings, "DETECTOR_ARTIFACTS_DIR", None):
         pytest.skip("DETECTOR_ARTIFACTS_DIR is set in this settings module")
     assert artifacts_dir() == PACKAGE_ARTIFACTS_DIR
+
+
+def _normalised(text: str) -> str:
+    import re
+
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def test_no_sentence_here_is_a_training_row():
+    import csv
+
+    from detection.training.datasets import EXAMPLES_CSV
+
+    with open(EXAMPLES_CSV, newline="", encoding="utf-8") as fh:
+        rows = {_normalised(row["text"]) for row in csv.DictReader(fh)}
+    used = [*SPAM, *CIVIL, *TOXIC, *MONEY_TALK]
+    assert [text for text in used if _normalised(text) in rows] == []
 
 
 def test_checker_name_and_protocol(checker):
@@ -137,7 +157,7 @@ def test_insult_outranks_civil_disagreement(checker):
 
 
 def test_reasons_name_the_driving_words(checker):
-    result = check(checker, "you are a pathetic idiot")
+    result = check(checker, "You pathetic idiot, read the article before you comment.")
     tox = [r for r in result.reasons if r.head == "toxicity"]
     assert len(tox) == 1
     reason = tox[0]
@@ -145,7 +165,7 @@ def test_reasons_name_the_driving_words(checker):
     assert reason.checker == "model"
     assert {"idiot", "pathetic"} <= {s.lower() for s in reason.spans}
     assert "idiot" in reason.message or "pathetic" in reason.message
-    assert all(span in "you are a pathetic idiot" for span in reason.spans)
+    assert all(span in "You pathetic idiot, read the article before you comment." for span in reason.spans)
     assert reason.as_dict()["spans"] == list(reason.spans)
 
 
@@ -167,7 +187,7 @@ def test_masked_swear_words_keep_their_surface_in_spans(checker):
 
 
 def test_civil_comment_has_no_reasons(checker):
-    assert check(checker, "I disagree with Stoltenberg; escalation risks are real.").reasons == ()
+    assert check(checker, "I disagree with the secretary general; the risk of escalation is real.").reasons == ()
 
 
 @pytest.mark.parametrize(
@@ -270,8 +290,8 @@ def test_minilm_member_scores_like_the_light_model():
         pytest.skip("shipped artefacts were trained without --with-minilm")
     heavy = TrainedModelChecker(artifacts_dir(), use_minilm=True)
     assert heavy.model.use_minilm
-    insult = heavy.check(CommentSample(body="you are a pathetic idiot"))
-    civil = heavy.check(CommentSample(body="I disagree with Stoltenberg; escalation risks are real."))
+    insult = heavy.check(CommentSample(body="You pathetic idiot, read the article before you comment."))
+    civil = heavy.check(CommentSample(body="I disagree with the secretary general; the risk of escalation is real."))
     assert insult.toxicity >= 0.8 and civil.toxicity < 0.3
     assert any(r.head == "toxicity" and "idiot" in r.spans for r in insult.reasons)
     texts = TOXIC + CIVIL
