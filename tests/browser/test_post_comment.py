@@ -1,6 +1,7 @@
 """A reader posts a comment in real Chromium."""
 
 import pytest
+from playwright.sync_api import expect
 
 from comments.models import Comment, CommentStatus
 from tests.base import seed_article
@@ -22,8 +23,8 @@ def test_reader_posts_comment_and_sees_pending_notice(live_server, page, artifac
 
     page.get_by_role("status").get_by_text("your comment was received").wait_for()
     pending = page.locator(".comment-pending")
-    assert "Awaiting moderation" in pending.inner_text()
-    assert "But deterrence has held so far." in pending.inner_text()
+    expect(pending).to_contain_text("Awaiting moderation")
+    expect(pending).to_contain_text("But deterrence has held so far.")
     # What the reader sees where the redirect lands them.
     page.screenshot(path=str(artifacts_dir / "article-after-post.png"))
 
@@ -41,9 +42,9 @@ def test_invalid_form_shows_errors_next_to_fields(live_server, page, artifacts_d
     email_field = page.locator(".field", has=page.get_by_role("textbox", name="E-mail"))
     # With JavaScript the form posts in place: the errors arrive by fetch.
     email_field.locator(".field-errors").wait_for()
-    assert "Enter a valid email address." in email_field.inner_text()
+    expect(email_field).to_contain_text("Enter a valid email address.")
     body_field = page.locator(".field", has=page.get_by_role("textbox", name="Comment"))
-    assert "This field is required." in body_field.inner_text()
-    assert page.get_by_role("textbox", name="Name").input_value() == "Maria"
+    expect(body_field).to_contain_text("This field is required.")
+    expect(page.get_by_role("textbox", name="Name")).to_have_value("Maria")
     page.locator(".comment-form").screenshot(path=str(artifacts_dir / "article-form-errors.png"))
     assert not Comment.objects.exists()

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from django.utils import timezone
 
 from comments.models import Comment, CommentReport, CommentStatus
@@ -61,17 +62,17 @@ def test_without_javascript_post_reply_and_see_pending_state(live_server, browse
         # Errors next to their fields, and nothing typed is lost.
         fill_and_post(page, "Ivo", "not-an-email", "")
         email_field = page.locator(".field", has=page.get_by_role("textbox", name="E-mail"))
-        assert "Enter a valid email address." in email_field.inner_text()
-        assert page.get_by_role("textbox", name="Name").input_value() == "Ivo"
+        expect(email_field).to_contain_text("Enter a valid email address.")
+        expect(page.get_by_role("textbox", name="Name")).to_have_value("Ivo")
 
         fill_and_post(page, "Ivo", "ivo@example.org", "A top-level thought.")
         page.get_by_role("status").get_by_text("your comment was received").wait_for()
         mine = page.locator(".comment-pending", has_text="A top-level thought.")
-        assert "Awaiting moderation – being checked" in mine.inner_text()
+        expect(mine).to_contain_text("Awaiting moderation – being checked")
 
         # Reply without JavaScript: the link opens the form with its target.
         page.get_by_role("link", name="Reply to Olga").click()
-        assert "Replying to Olga" in page.locator(".reply-context").inner_text()
+        expect(page.locator(".reply-context")).to_contain_text("Replying to Olga")
         fill_and_post(page, "Ivo", "ivo@example.org", "Answering Olga.")
         reply = Comment.objects.get(body="Answering Olga.")
         assert reply.parent_id == first.pk
@@ -80,11 +81,11 @@ def test_without_javascript_post_reply_and_see_pending_state(live_server, browse
         # sits under the comment it answers.
         page.goto(url)
         under = page.locator(f"#comment-{first.pk} .replies")
-        assert "Answering Olga." in under.inner_text()
-        assert "Only you can see this." in under.inner_text()
+        expect(under).to_contain_text("Answering Olga.")
+        expect(under).to_contain_text("Only you can see this.")
         Comment.objects.filter(pk=reply.pk).update(status=S.REVIEW)
         page.reload()
-        assert "waiting for an editor" in page.locator(f"#comment-{reply.pk}").inner_text()
+        expect(page.locator(f"#comment-{reply.pk}")).to_contain_text("waiting for an editor")
 
         # Edit without JavaScript: a page of its own.
         page.get_by_role("link", name="Edit your comment").first.click()
@@ -109,28 +110,28 @@ def test_with_javascript_post_reply_edit_report_and_load_more_in_place(
     page.get_by_role("button", name="Post comment").click()
     body_field = page.locator(".field", has=page.get_by_role("textbox", name="Comment"))
     body_field.get_by_text("This field is required.").wait_for()
-    assert page.get_by_role("textbox", name="Comment").get_attribute("aria-invalid") == "true"
+    expect(page.get_by_role("textbox", name="Comment")).to_have_attribute("aria-invalid", "true")
     assert axe_violations(page) == []
 
     fill_and_post(page, "Maria K.", "maria@example.org", "Posted in place.\nSecond line.")
     mine = page.locator("#own-pending .comment-pending", has_text="Posted in place.")
     mine.wait_for()
-    assert "Awaiting moderation" in mine.inner_text()
-    assert page.get_by_role("textbox", name="Comment").input_value() == ""
-    assert page.locator(".field-errors").count() == 0
+    expect(mine).to_contain_text("Awaiting moderation")
+    expect(page.get_by_role("textbox", name="Comment")).to_have_value("")
+    expect(page.locator(".field-errors")).to_have_count(0)
     assert page.evaluate("window.__noReload") is True
 
     # Reply opens the form under the comment; the reply lands there.
     # ...by keyboard: Enter on the link, and typing goes into the form.
     page.get_by_role("link", name="Reply to Name1").press("Enter")
-    assert page.locator(f"#comment-{others[1].pk} #comment-form").is_visible()
-    assert page.evaluate("document.activeElement.name") == "body"
+    expect(page.locator(f"#comment-{others[1].pk} #comment-form")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Comment")).to_be_focused()
     page.locator(f"#comment-{others[1].pk}").screenshot(path=str(artifacts_dir / "reply-in-place.png"))
     page.get_by_role("textbox", name="Comment").fill("A reply in place.")
     page.get_by_role("button", name="Post comment").click()
     page.locator(f"#comment-{others[1].pk} .replies", has_text="A reply in place.").wait_for()
     assert Comment.objects.get(body="A reply in place.").parent_id == others[1].pk
-    assert page.locator("#post-home #comment-form").count() == 1
+    expect(page.locator("#post-home #comment-form")).to_have_count(1)
 
     # Edit within the window, in place.
     own = Comment.objects.get(body__startswith="Posted in place.")
@@ -140,7 +141,7 @@ def test_with_javascript_post_reply_edit_report_and_load_more_in_place(
     box.fill("Edited in place.")
     page.get_by_role("button", name="Save changes").click()
     page.locator(f"#comment-{own.pk}", has_text="Edited in place.").wait_for()
-    assert "edited" in page.locator(f"#comment-{own.pk} .comment-meta").inner_text()
+    expect(page.locator(f"#comment-{own.pk} .comment-meta")).to_contain_text("edited")
 
     # Report a public comment with a reason.
     target = page.locator(f"#comment-{others[0].pk}")
@@ -158,16 +159,16 @@ def test_with_javascript_post_reply_edit_report_and_load_more_in_place(
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator(f"#comment-{mine_reply.pk}").get_by_role("link", name="Delete your comment").click()
     page.get_by_text("Your comment was deleted.").wait_for()
-    assert page.locator(f"#comment-{mine_reply.pk}").count() == 0
+    expect(page.locator(f"#comment-{mine_reply.pk}")).to_have_count(0)
     mine_reply.refresh_from_db()
     assert mine_reply.status == S.REMOVED
 
     # "Load more" appends the next page.
-    assert page.locator("#comment-list > li").count() == 3
+    expect(page.locator("#comment-list > li")).to_have_count(3)
     page.get_by_role("link", name="Load more comments").click()
     page.locator(f"#comment-{others[4].pk}").wait_for()
-    assert page.locator("#comment-list > li").count() == 5
-    assert page.get_by_role("link", name="Load more comments").count() == 0
+    expect(page.locator("#comment-list > li")).to_have_count(5)
+    expect(page.get_by_role("link", name="Load more comments")).to_have_count(0)
     assert page.evaluate("window.__noReload") is True
 
 
@@ -181,7 +182,7 @@ def test_article_page_is_accessible_and_looks_right(live_server, browser, artifa
     page = context.new_page()
     try:
         page.goto(live_server.url + "/")
-        assert "3 comments" in page.locator(".article-list").inner_text()
+        expect(page.locator(".article-list")).to_contain_text("3 comments")
         page.screenshot(path=str(artifacts_dir / f"front-{width}.png"))
         assert axe_violations(page) == []
         url = live_server.url + article.get_absolute_url()
@@ -229,9 +230,9 @@ def test_xss_payloads_approved_by_an_editor_stay_text(live_server, page):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(live_server.url + article.get_absolute_url())
     bodies = page.locator(".comment-body")
-    assert bodies.count() == len(XSS)
+    expect(bodies).to_have_count(len(XSS))
     for i, payload in enumerate(XSS):
-        assert payload in bodies.nth(i).inner_text()
+        expect(bodies.nth(i)).to_contain_text(payload)
     page.locator(".comment-card").first.hover()
     page.locator(".comment-body a").first.hover()
     injected = page.evaluate(
