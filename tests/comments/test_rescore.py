@@ -110,7 +110,7 @@ class RescoreMovesTests(BaseTestCase):
     def test_event_names_the_trained_version_that_is_live(self):
         # The shipped artefacts stored as a trained version, as a retraining
         # promotes one.
-        folder = Path(tempfile.mkdtemp())
+        folder = Path(self.enterContext(tempfile.TemporaryDirectory()))
         for path in shipped_artifacts_dir().iterdir():
             (folder / path.name).write_bytes(path.read_bytes())
         manifest = json.loads((folder / "manifest.json").read_text())
@@ -119,7 +119,7 @@ class RescoreMovesTests(BaseTestCase):
         row = DetectorVersion.objects.create(
             version="2026.12.01.0900", archive=_zip_dir(folder), manifest=manifest
         )
-        with override_settings(VAR_DIR=Path(tempfile.mkdtemp())):
+        with override_settings(VAR_DIR=Path(self.enterContext(tempfile.TemporaryDirectory()))):
             detectors_activate(version=row)
             self.addCleanup(detectors_activate, version=None)
             comment = left_by_old_version(self.article, body=CIVIL, status=S.SPAM, spam=0.97)

@@ -18,7 +18,7 @@ def write(tmp: Path, name: str, content: bytes) -> str:
 
 class ScoreCommentsCommandTests(TestCase):
     def setUp(self):
-        self.tmp = Path(tempfile.mkdtemp())
+        self.tmp = Path(self.enterContext(tempfile.TemporaryDirectory()))
 
     def run_command(self, *args):
         out = io.StringIO()
@@ -58,7 +58,7 @@ class UnmigratedDatabaseTests(TestCase):
     def test_commands_say_to_migrate_instead_of_a_traceback(self):
         from django.db import connection
 
-        path = write(Path(tempfile.mkdtemp()), "in.csv", b"text,label\nhello,0\n")
+        path = write(Path(self.enterContext(tempfile.TemporaryDirectory())), "in.csv", b"text,label\nhello,0\n")
         # PostgreSQL DDL is transactional: the test's rollback brings it back.
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE comments_domainrule")
@@ -71,7 +71,7 @@ class UnmigratedDatabaseTests(TestCase):
 
 class EvaluateDetectorsCommandTests(TestCase):
     def test_prints_auc_precision_recall_confusion(self):
-        tmp = Path(tempfile.mkdtemp())
+        tmp = Path(self.enterContext(tempfile.TemporaryDirectory()))
         path = write(tmp, "labelled.csv", (
             "text,label\n"
             "A thoughtful reply about sanctions.,0\n"
@@ -114,13 +114,13 @@ class EvaluateDetectorsCommandTests(TestCase):
         self.assertIn(f"wrote {plots / 'roc-toxicity.png'}", text)
 
     def test_bad_label(self):
-        tmp = Path(tempfile.mkdtemp())
+        tmp = Path(self.enterContext(tempfile.TemporaryDirectory()))
         path = write(tmp, "l.csv", b"text,label\nhello,maybe\n")
         with self.assertRaisesMessage(CommandError, "l.csv: line 2: label 'maybe' in 'label' is not 0 or 1"):
             call_command("evaluate_detectors", path, stdout=io.StringIO())
 
     def test_missing_label_column(self):
-        tmp = Path(tempfile.mkdtemp())
+        tmp = Path(self.enterContext(tempfile.TemporaryDirectory()))
         path = write(tmp, "l.csv", b"text\nhello\n")
         with self.assertRaisesMessage(CommandError, "no 'y' column"):
             call_command("evaluate_detectors", path, "--label-column", "y", stdout=io.StringIO())

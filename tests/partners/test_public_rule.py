@@ -21,7 +21,6 @@ from comments.services import comment_approve, comment_mark_spam, comment_reject
 from partners.models import WebhookDelivery, WebhookEndpoint
 from partners.services import webhook_sync_publication
 from tests.base import BaseTestCase, make_comment
-from tests.broker import queue_purge
 
 S = CommentStatus
 APPROVED = "comment.approved"
@@ -36,10 +35,6 @@ class PublicRuleTestCase(BaseTestCase):
             slug="scheduled", headline="Scheduled", body="x", is_published=True,
             published_at=timezone.now() + timedelta(days=1),
         )
-
-    def tearDown(self):
-        # The deliveries were enqueued on commit; no worker takes them here.
-        queue_purge()
 
     def commit(self, change, *args, **kwargs):
         """Run a service as one committed change: its cache bumps and its

@@ -66,7 +66,6 @@ class WebhookDeliveryTests(BaseTestCase):
         everything = self.endpoint("http://127.0.0.1:9/a")
         approvals = self.endpoint("http://127.0.0.1:9/b", on_rejected=False, on_removed=False)
         self.endpoint("http://127.0.0.1:9/c", is_active=False)
-        self.addCleanup(queue_purge)  # no worker takes the messages here
         queue_purge()
         with self.captureOnCommitCallbacks(execute=True):
             comment_approve(comment=self.comment, actor=self.editor)
