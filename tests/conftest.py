@@ -113,7 +113,9 @@ def _redis_database_kept():
     sentinel = f"{settings.CELERY_TASK_DEFAULT_QUEUE}:sentinel"
     redis.set(sentinel, "1")
     yield
-    assert redis.get(sentinel) == b"1", "This test emptied the Redis database the broker shares (cache.clear()?)"
+    kept = redis.get(sentinel) == b"1"
+    redis.delete(sentinel)
+    assert kept, "This test emptied the Redis database the broker shares (cache.clear()?)"
 
 
 @pytest.fixture(autouse=True)

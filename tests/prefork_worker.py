@@ -36,9 +36,14 @@ def _redis():
     return redis.Redis.from_url(settings.REDIS_URL)
 
 
-@task_prerun.connect
 def _record_run(task_id=None, task=None, args=None, **kwargs):
     _redis().rpush(RUNS_KEY, json.dumps([task.name, task_id, list(args or []), os.getpid()]))
+
+
+# Only in the worker subprocess: the test imports the keys above, and its
+# own in-process workers must not record anything.
+if os.environ["DJANGO_SETTINGS_MODULE"] == "tests.prefork_settings":
+    task_prerun.connect(_record_run)
 
 
 class SlowChecker:
