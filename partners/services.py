@@ -173,17 +173,20 @@ def webhook_sync_publication(*, now=None) -> int:
             .order_by("-id")
             .values("event")[:1]
         )
-        rows = approved.annotate(last_event=Subquery(last_event)).order_by("id")
-        owed: dict[str, list[Comment]] = {WebhookEvent.APPROVED: [], WebhookEvent.REMOVED: []}
-        for comment in rows:
-            if comment.pk in public:
-                if comment.last_event is None and (comment.approved_at or now) < endpoint.created_at:
+        rows = approved.annotate(last_event=Subquery(last_event)).values_list("pk", "approved_at", "last_event")
+        owed: dict[str, list[int]] = {WebhookEvent.APPROVED: [], WebhookEvent.REMOVED: []}
+        for pk, approved_at, last in rows:
+            if pk in public:
+                if last is None and (approved_at or now) < endpoint.created_at:
                     continue
-                if comment.last_event != WebhookEvent.APPROVED:
-                    owed[WebhookEvent.APPROVED].append(comment)
-            elif comment.last_event == WebhookEvent.APPROVED:
-                owed[WebhookEvent.REMOVED].append(comment)
-        for event, comments in owed.items():
+                if last != WebhookEvent.APPROVED:
+                    owed[WebhookEvent.APPROVED].append(pk)
+            elif last == WebhookEvent.APPROVED:
+                owed[WebhookEvent.REMOVED].append(pk)
+        for event, pks in owed.items():
+            # Whole rows only for what is sent: an edited article may have
+            # thousands of comments, nearly all sent already.
+            comments = list(Comment.objects.filter(pk__in=pks).order_by("id")) if pks else []
             created += len(webhook_deliveries_create(comments=comments, event=event, endpoints=[endpoint]))
     return created
 
