@@ -49,6 +49,9 @@ class FakeWebhookServer:
         self.delay = delay
         self.requests: list[dict] = []
         self.lock = threading.Lock()
+        # Set when the server closes: a delayed answer stops waiting, so no
+        # handler thread outlives the test that started it.
+        self.closed = threading.Event()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -65,14 +68,17 @@ class FakeWebhookServer:
                     })
                     n = len(outer.requests)
                     code = outer.statuses[min(n, len(outer.statuses)) - 1]
-                if outer.delay:
-                    time.sleep(outer.delay)
-                self.send_response(code)
-                if 300 <= code < 400:
-                    self.send_header("Location", "/elsewhere")
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
+                if outer.delay and outer.closed.wait(outer.delay):
+                    return
+                try:
+                    self.send_response(code)
+                    if 300 <= code < 400:
+                        self.send_header("Location", "/elsewhere")
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # The client gave up (a time-out, a killed worker).
 
             def do_GET(self):
                 # Only a followed redirect would arrive here.
@@ -109,5 +115,6 @@ class FakeWebhookServer:
         return self
 
     def __exit__(self, *exc):
+        self.closed.set()
         self.server.shutdown()
         self.server.server_close()
