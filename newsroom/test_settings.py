@@ -34,7 +34,7 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {  # noqa: F405
 FORM_THROTTLE_COMMENT = FORM_THROTTLE_REPORT = "10000/min"
 CELERY_TASK_DEFAULT_QUEUE = f"{_name}-test"
 if "KEY_PREFIX" in CACHES["default"]:  # noqa: F405
-    CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"newsroom-{_name}"}}  # noqa: F405
+    CACHES = {**CACHES, "default": {**CACHES["default"], "KEY_PREFIX": f"newsroom-{_name}"}}  # noqa: F405
 # Editors' list changes take effect at once in tests.
 COMMENT_LISTS_RECHECK_SECONDS = 0
 # The fake partner servers of the webhook tests listen on 127.0.0.1.
