@@ -70,6 +70,7 @@ class BreakerTests(FakeServiceTestCase):
         # The first comment's tries opened it; the rest never waited.
         self.assertEqual([c.check_attempts for c in comments], [4] + [1] * 19)
 
+    @override_settings(AKISMET_TIMEOUT=0.3)  # the fake answers after 1 s
     def test_a_hanging_service_is_called_three_times(self):
         self.fake.answer("/1.1/comment-check", "false", delay=1.0)
         comments = self.check_all(distinct_comments(self.article, 20))
