@@ -168,6 +168,14 @@ def pipeline_targets(args, checker, out) -> dict:
     if "civil_cc" in locals():
         fm, fp, n = civil_cc
         line(f"civil Civil Comments ({n}) flagged (toxicity >= 0.5)", fm, fp, f"<= {CIVIL_CC_MAX_FLAGGED:.0%}", fp <= CIVIL_CC_MAX_FLAGGED)
+    # The worst miss for a newsroom: a threat below the flag band (the
+    # hand-written hold-out's threats, model alone and with the threats rule).
+    threats = [e.text for e in D.load_holdout()["toxicity"] if e.label == 1 and e.extra["kind"] == "threat"]
+    if threats:
+        m, p = scores(threats)
+        fm, fp = float((m[:, 1] >= TOXICITY_LOW).mean()), float((p[:, 1] >= TOXICITY_LOW).mean())
+        res[f"holdout.csv threats ({len(threats)}) flagged"] = {"model": round(fm, 4), "pipeline": round(fp, 4), "target": None, "met": None}
+        lines.append(f"{'holdout.csv threats (' + str(len(threats)) + ') flagged (toxicity >= 0.5)':58} {fm:7.2%} {fp:9.2%}  {'-':>8}  -")
     out("## issue #12 targets at the shipped bands (spam folder >= 0.9, toxicity flag >= 0.5)")
     out(f"{'what':58} {'model':>7} {'pipeline':>9}  {'target':>8}  status (pipeline)")
     for l in lines:

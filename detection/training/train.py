@@ -86,6 +86,16 @@ class TrainConfig:
     # Toxicity blend: the examples weigh this share of the news rows (None:
     # their weight in the head).
     blend_examples_share: float | None = None
+    # Toxicity: a "threat" member (threat vs everything else, on the project's
+    # examples' ``kind`` and Civil Comments' ``threat`` column), added to the
+    # blend with the largest weight in ``threat_weight_grid`` that keeps the
+    # toxic-spans posts flagged out of fold within ``threat_spans_tolerance``
+    # of the blend without it and the Civil Comments AUC no lower.
+    threat_member: bool = True
+    threat_c_grid: tuple[float, ...] = (2.0, 8.0, 32.0)
+    threat_weight_grid: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)
+    threat_spans_tolerance: float = 0.005
+    threat_min_score: float = 0.5  # a Civil Comments row is a threat when its threat column reaches this
     minilm: bool = False  # also train the optional all-MiniLM-L6-v2 member (toxicity)
     minilm_c_grid: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0)
     severity_c_grid: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
@@ -478,7 +488,103 @@ def _train_severity(rows, extracted_all, texts, index, cfg: TrainConfig, progres
     }
 
 
-def _train_minilm_member(hd: HeadData, own, w_bal, Z, names, sev, cfg: TrainConfig, progress: Progress) -> dict:
+THREAT_SOURCES = ("examples.csv", "civil_comments_autolabel_subset", "wiki_talk_labels_toxicity_idterm_subset")
+
+
+def _is_threat(e: D.Example, cfg: TrainConfig) -> bool:
+    extra = e.extra or {}
+    if e.source == "examples.csv":
+        return extra.get("kind") == "threat"
+    try:
+        return float(extra.get("threat") or 0) >= cfg.threat_min_score
+    except ValueError:
+        return False
+
+
+def _train_threat_member(hd: HeadData, index, cfg: TrainConfig, progress: Progress) -> dict | None:
+    """Auxiliary model: is a comment a threat or a wish of violence?
+
+    Threats are few among the toxic rows (121 examples, 150 Civil Comments)
+    and often made of plain words, so the toxicity head ranks them below
+    the flag band. This regression is trained on the rows that say whether
+    a comment threatens: examples.csv (``kind``) and the autolabel subset
+    (its fractional ``threat`` column); the Wikipedia idterm rows are
+    negatives. Returns its weights and intercept, and out-of-fold logits for
+    its own rows (the full model's for the others, which it has not seen).
+    """
+    src = np.array([str(s).split("/")[0] for s in hd.source])
+    mask = np.isin(src, THREAT_SOURCES)
+    idx = np.where(mask)[0]
+    y = np.array([1 if _is_threat(hd.examples[i], cfg) else 0 for i in idx])
+    if y.sum() < 20:
+        return None
+    X = to_matrix([hd.extracted[i] for i in idx], index)
+    w = _balanced_weights(y, np.ones(len(y)))
+    folds = np.array([_fold(hd.examples[i].text, "threat", cfg.cv_folds) for i in idx])
+    best = None
+    for C in cfg.threat_c_grid:
+        z = np.zeros(len(y))
+        for k in range(cfg.cv_folds):
+            test = folds == k
+            z[test] = _fit_lr(X[~test], y[~test], w[~test], C).decision_function(X[test])
+        auc = _auc(y, z)
+        progress(f"  threat: C={C:<5} out-of-fold AUC {auc:.4f} ({int(y.sum())} of {len(y)} rows threats)")
+        if best is None or auc > best[1]:
+            best = (C, auc, z)
+    C, auc, z_own = best
+    model = _fit_lr(X, y, w, C)
+    z_all = model.decision_function(to_matrix(hd.extracted, index))
+    z_all[idx] = z_own
+    return {
+        "weight": model.coef_[0].astype(np.float32),
+        "intercept": float(model.intercept_[0]),
+        "C": C,
+        "oof": z_all,
+        "is_threat": np.isin(np.arange(len(hd.y)), idx[y == 1]),
+        "rows": int(len(y)),
+        "positives": int(y.sum()),
+        "oof_auc": round(auc, 4),
+    }
+
+
+def _choose_threat_weight(hd: HeadData, z_final: np.ndarray, thr: dict, cfg: TrainConfig, progress: Progress) -> tuple[float, dict]:
+    """The threat member's weight in the toxicity blend, on out-of-fold figures:
+    the largest in the grid that keeps the toxic-spans posts flagged (at the
+    band where ``toxicity_civil_flag_rate`` of civil Civil Comments land)
+    within the tolerance and the Civil Comments AUC no lower."""
+    src = np.array([str(s).split("/")[0] for s in hd.source])
+    cc = src == "civil_comments_autolabel_subset"
+    civil_cc = cc & (hd.y == 0)
+    spans = src == D.TOXIC_SPANS
+    rate = cfg.toxicity_civil_flag_rate or 0.03
+    if civil_cc.sum() < 100 or not spans.any():
+        progress("  threat: no Civil Comments to weigh it on, left out of the blend")
+        return 0.0, {}
+
+    def figures(z):
+        t = float(np.quantile(z[civil_cc], 1.0 - rate))
+        return {
+            "civil_comments AUC": round(_auc(hd.y[cc], z[cc]), 4),
+            "toxic_spans flagged": round(float((z[spans] >= t).mean()), 4),
+            "threats flagged": round(float((z[thr["is_threat"]] >= t).mean()), 4),
+        }
+
+    base = figures(z_final)
+    table = {"0.0": base}
+    chosen = 0.0
+    for c in cfg.threat_weight_grid:
+        f = figures(z_final + c * thr["oof"])
+        table[str(c)] = f
+        ok = (f["toxic_spans flagged"] >= base["toxic_spans flagged"] - cfg.threat_spans_tolerance
+              and f["civil_comments AUC"] >= base["civil_comments AUC"])
+        progress(f"  threat: weight {c}: {f}{' ok' if ok else ''}")
+        if ok:
+            chosen = c
+    progress(f"  threat: chose weight {chosen} in the toxicity blend (without it: {base})")
+    return chosen, table
+
+
+def _train_minilm_member(hd: HeadData, own, w_bal, Z, names, sev, cfg: TrainConfig, progress: Progress, offset=None, fixed=None) -> dict:
     """Optional toxicity member: MiniLM sentence embeddings + logistic regression.
 
     Trained on the rows ``own`` selects (examples.csv and the news comments,
@@ -519,6 +625,10 @@ def _train_minilm_member(hd: HeadData, own, w_bal, Z, names, sev, cfg: TrainConf
     coef = np.clip(stack.coef_[0], 0.0, None)
     blend = _to_blend([*names, "minilm"], coef, float(stack.intercept_[0]), sev)
     z_final = Zm @ coef + stack.intercept_[0]
+    if offset is not None:
+        # members with a fixed weight (the threat member)
+        z_final = z_final + offset[own]
+        blend.update(fixed or {})
     cal_a, cal_b = _fit_platt(z_final, y, w)
     src = hd.source[own]
     civil_cc = (y == 0) & np.array([str(s).startswith("civil_comments_autolabel_subset/") for s in src])
@@ -679,8 +789,32 @@ def train_detectors(
             z_final = Z @ coef + stack.intercept_[0]
             log(f"  toxicity: blend {json.dumps({k: round(v, 3) for k, v in blend.items()})} (fitted on out-of-fold predictions of examples.csv and the news comments)")
             cal_mask = unseen
+            offset, fixed = None, {}
+            if cfg.threat_member:
+                log("  toxicity: training the threat member (threat vs rest: examples.csv kind, Civil Comments threat column)")
+                thr = _train_threat_member(hd, index, cfg, log)
+                if thr is not None:
+                    c_thr, thr_table = _choose_threat_weight(hd, z_final, thr, cfg, log)
+                    if c_thr:
+                        weights["threat"] = thr["weight"]
+                    heads_out["threat"] = {
+                        "C": thr["C"],
+                        "intercept": thr["intercept"],
+                        "rows": thr["rows"],
+                        "positives": thr["positives"],
+                        "out_of_fold_auc": thr["oof_auc"],
+                        "blend_weight": c_thr,
+                        "weight_choice": thr_table,
+                        "note": "auxiliary model (threat vs rest: examples.csv kind, Civil Comments threat column), part of the toxicity blend",
+                    }
+                    if c_thr:
+                        blend["threat"] = c_thr
+                        offset = c_thr * thr["oof"]
+                        fixed = {"threat": c_thr}
+                        z_final = z_final + offset
+                        oof_auc["threats flagged (examples + Civil Comments)"] = thr_table[str(c_thr)]["threats flagged"]
             if cfg.minilm:
-                mini = _train_minilm_member(hd, unseen, w_bal, Z, names, sev, cfg, log)
+                mini = _train_minilm_member(hd, unseen, w_bal, Z, names, sev, cfg, log, offset=offset, fixed=fixed)
         for src in sorted(set(hd.source)):
             mask = hd.source == src
             oof_auc[str(src)] = round(_auc(hd.y[mask], z_final[mask]), 4)
