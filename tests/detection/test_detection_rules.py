@@ -335,3 +335,57 @@ class SpamFolderEvidenceTests(ListsTestCase):
         self.assertLess(specific, 0.5)
         lure = TrainedModelChecker().check(sample(SPAM_WITH_LINKS[0]))
         self.assertGreaterEqual(lure.spam if lure.spam_specific is None else lure.spam_specific, 0.9)
+
+
+# Written for this test (not in holdout.csv or examples.csv): threats in the
+# forms the hold-out's kinds cover – promised harm, veiled threats, wishes of
+# violence, incitement to self-harm – mostly without the rule's phrasings.
+HELD_OUT_THREATS = [
+    "Keep writing lies like this and you'll find out what happens to reporters who cross us.",
+    "Someone is going to put a bullet through that editor's skull one of these days, and I won't shed a tear.",
+    "Your address isn't hard to find, mate. See you soon.",
+    "If I ever run into you at the station I will break every bone in your face.",
+    "People like the councillor deserve a rope and a tall tree.",
+    "I'm coming for you and your family, journalist.",
+    "Next time you show your face in town you're getting your head kicked in.",
+    "Publish one more article like this and your office will burn.",
+    "Do the world a favour and throw yourself off a roof.",
+    "I'd love to wrap my hands around that minister's throat and squeeze.",
+    "Enjoy your last week, the boys know which car is yours.",
+    "Traitors like you get shot, and you will be.",
+]
+# Violent words in news context, sport, film and idiom: not threats.
+CIVIL_WITH_VIOLENT_WORDS = [
+    "The missile strike killed 12 people in the market, officials said.",
+    "They will shoot the film in Belfast next spring.",
+    "Honestly, a killer app for local councils would be an online planning map.",
+    "Police shot the suspect after he stabbed two officers, the inquest heard.",
+    "Our striker killed it in the second half; we'll destroy them in the return leg.",
+    "The court jailed a man who threatened to kill the mayor.",
+    "Drone attacks hit the power grid again overnight, leaving thousands without heat.",
+    "This budget will murder small businesses on the high street.",
+    "The execution of the prisoner in Texas was delayed again by the appeal.",
+    "Troops were ordered to fire on the convoy, the report says, and two soldiers died.",
+]
+
+
+class ThreatFlagTests(ListsTestCase):
+    """Issue #12 follow-up: a threat must reach the flag band (toxicity >= 0.5)."""
+
+    def test_held_out_threats_are_flagged(self):
+        """At least 7 of these 12 reach the flag band (the 2026.11.28.0857
+        detectors flagged 2). A recall floor, not every sentence: the threat
+        member is a bag of n-grams, and veiled threats in plain words ("I'm
+        coming for you and your family") still score below 0.5 (model card)."""
+        from detection.classifiers.pipeline import run_checks
+
+        scores = {text: run_checks(sample(text), history=False).toxicity for text in HELD_OUT_THREATS}
+        missed = [f"{score:.2f} {text}" for text, score in scores.items() if score < 0.5]
+        self.assertLessEqual(len(missed), 5, "\n".join(missed))
+
+    def test_violent_words_in_news_context_are_not_flagged(self):
+        from detection.classifiers.pipeline import run_checks
+
+        for text in CIVIL_WITH_VIOLENT_WORDS:
+            with self.subTest(text=text[:60]):
+                self.assertLess(run_checks(sample(text), history=False).toxicity, 0.5)
