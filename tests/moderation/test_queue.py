@@ -81,6 +81,12 @@ class QueuePageTests(BaseTestCase):
             self.assertContains(response, text)
         self.assertContains(response, "moderation/desk.js")
 
+    def test_breadcrumbs_lead_to_the_moderation_desk(self):
+        for url in (QUEUE, reverse("admin:moderation_moderationdashboard_changelist")):
+            self.assertContains(
+                self.client.get(url), f'<a href="{reverse("admin:app_list", args=["moderation"])}">Moderation desk</a>'
+            )
+
     def test_empty_queue_says_so(self):
         response = self.client.get(QUEUE)
         self.assertContains(response, "The queue is empty.")
