@@ -439,6 +439,23 @@ def _to_blend(names: list[str], coef, bias: float, sev: dict | None) -> dict[str
 BLEND_NEWS = ("civil_comments_autolabel_subset", "civil_comments_toxic_spans", "fox_news_comments")
 
 
+def _best_c_out_of_fold(X, y, w, folds, *, grid, n_folds: int, report) -> tuple[float, float, np.ndarray]:
+    """The regularisation C in ``grid`` whose out-of-fold logits rank ``y``
+    best: (C, its AUC, its out-of-fold logits). ``report(C, auc)`` is called
+    for each C tried."""
+    best = None
+    for C in grid:
+        z = np.zeros(len(y))
+        for k in range(n_folds):
+            test = folds == k
+            z[test] = _fit_lr(X[~test], y[~test], w[~test], C).decision_function(X[test])
+        auc = _auc(y, z)
+        report(C, auc)
+        if best is None or auc > best[1]:
+            best = (C, auc, z)
+    return best
+
+
 def _train_severity(rows, extracted_all, texts, index, cfg: TrainConfig, progress: Progress) -> dict | None:
     """Auxiliary model: is an unwanted comment aimed at people (insult, threat, hate)?
 
@@ -446,8 +463,6 @@ def _train_severity(rows, extracted_all, texts, index, cfg: TrainConfig, progres
     aimed at). Returns its weights, intercept, Platt parameters and
     out-of-fold logits for every toxicity training row.
     """
-    from sklearn.linear_model import LogisticRegression
-
     own_rows = [(i, e) for i, e in enumerate(rows) if e.source == "examples.csv"]
     if len(own_rows) < 100:
         return None
@@ -455,17 +470,12 @@ def _train_severity(rows, extracted_all, texts, index, cfg: TrainConfig, progres
     X = to_matrix([extracted_all[texts[e.text]] for _, e in own_rows], index)
     w = _balanced_weights(y, np.ones(len(y)))
     folds = np.array([_fold(e.text, "sev", cfg.cv_folds) for _, e in own_rows])
-    best = None
-    for C in cfg.severity_c_grid:
-        z = np.zeros(len(y))
-        for k in range(cfg.cv_folds):
-            test = folds == k
-            z[test] = _fit_lr(X[~test], y[~test], w[~test], C).decision_function(X[test])
-        auc = _auc(y, z)
-        progress(f"  severity: C={C:<5} out-of-fold AUC {auc:.4f} ({int(y.sum())} of {len(y)} rows severe)")
-        if best is None or auc > best[1]:
-            best = (C, auc, z)
-    C, auc, z_own = best
+    C, auc, z_own = _best_c_out_of_fold(
+        X, y, w, folds, grid=cfg.severity_c_grid, n_folds=cfg.cv_folds,
+        report=lambda C, auc: progress(
+            f"  severity: C={C:<5} out-of-fold AUC {auc:.4f} ({int(y.sum())} of {len(y)} rows severe)"
+        ),
+    )
     a, b = _fit_platt(z_own, y, w)
     model = _fit_lr(X, y, w, C)
     # out-of-fold for the project's rows, the full model for the public rows
@@ -521,17 +531,12 @@ def _train_threat_member(hd: HeadData, index, cfg: TrainConfig, progress: Progre
     X = to_matrix([hd.extracted[i] for i in idx], index)
     w = _balanced_weights(y, np.ones(len(y)))
     folds = np.array([_fold(hd.examples[i].text, "threat", cfg.cv_folds) for i in idx])
-    best = None
-    for C in cfg.threat_c_grid:
-        z = np.zeros(len(y))
-        for k in range(cfg.cv_folds):
-            test = folds == k
-            z[test] = _fit_lr(X[~test], y[~test], w[~test], C).decision_function(X[test])
-        auc = _auc(y, z)
-        progress(f"  threat: C={C:<5} out-of-fold AUC {auc:.4f} ({int(y.sum())} of {len(y)} rows threats)")
-        if best is None or auc > best[1]:
-            best = (C, auc, z)
-    C, auc, z_own = best
+    C, auc, z_own = _best_c_out_of_fold(
+        X, y, w, folds, grid=cfg.threat_c_grid, n_folds=cfg.cv_folds,
+        report=lambda C, auc: progress(
+            f"  threat: C={C:<5} out-of-fold AUC {auc:.4f} ({int(y.sum())} of {len(y)} rows threats)"
+        ),
+    )
     model = _fit_lr(X, y, w, C)
     z_all = model.decision_function(to_matrix(hd.extracted, index))
     z_all[idx] = z_own
