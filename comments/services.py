@@ -216,6 +216,18 @@ def _summary(result: CheckResult) -> str:
     return head + "; " + "; ".join(r.message for r in result.reasons)
 
 
+def _store_scores(comment: Comment, *, result: CheckResult, flagged: bool) -> list[str]:
+    """Put a check's scores and reasons on the comment; returns the fields
+    to save."""
+    comment.spam_score = result.spam
+    comment.toxicity_score = result.toxicity
+    comment.risk = max(result.spam, result.toxicity)
+    comment.flagged = flagged
+    comment.reasons = [r.as_dict() for r in result.reasons]
+    comment.checked_at = timezone.now()
+    return ["spam_score", "toxicity_score", "risk", "flagged", "reasons", "checked_at"]
+
+
 def comment_sample(comment: Comment) -> CommentSample:
     return CommentSample(
         body=comment.body,
@@ -271,13 +283,7 @@ def comment_check(*, comment_id: int, final_attempt: bool = False) -> Comment | 
                 comment_id,
             )
             return None
-        comment.spam_score = result.spam
-        comment.toxicity_score = result.toxicity
-        comment.risk = max(result.spam, result.toxicity)
-        comment.flagged = flagged
-        comment.reasons = [r.as_dict() for r in result.reasons]
-        comment.checked_at = timezone.now()
-        fields = ["spam_score", "toxicity_score", "risk", "flagged", "reasons", "checked_at"]
+        fields = _store_scores(comment, result=result, flagged=flagged)
         if comment.status == S.CHECKING:
             # An editor may have decided while the checks ran: their
             # decision stands, only the scores are stored.
@@ -622,13 +628,7 @@ def _rescore_apply(*, comment: Comment, result: CheckResult, report: RescoreRepo
             report.skipped += 1
             return
         old_spam, old_toxicity = comment.spam_score, comment.toxicity_score
-        comment.spam_score = result.spam
-        comment.toxicity_score = result.toxicity
-        comment.risk = max(result.spam, result.toxicity)
-        comment.flagged = flagged
-        comment.reasons = reasons
-        comment.checked_at = timezone.now()
-        fields = ["spam_score", "toxicity_score", "risk", "flagged", "reasons", "checked_at"]
+        fields = _store_scores(comment, result=result, flagged=flagged)
         if move is None:
             comment.save(update_fields=fields)
             report.rescored += 1

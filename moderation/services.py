@@ -28,7 +28,7 @@ from articles.models import Article
 from articles.selectors import article_comments_expired
 from moderation.selectors import desk_queue_depth
 from moderation.models import Ban, BanKind, BanMode, NoticeAddress, QueueAlert
-from moderation.roles import EDITOR, ROLE_GROUPS, role_group_names, roles_grant
+from moderation.roles import ROLE_GROUPS, role_group_names, roles_grant
 from comments.models import Comment, CommentStatus, DecisionReason
 from comments.selectors import comment_last_decision_reason, rejection_reason_label
 from newsroom.http import hash_ip
@@ -327,14 +327,6 @@ def roles_ensure() -> None:
     from django.contrib.auth.models import Group, Permission
 
     roles_grant(group_model=Group, permission_model=Permission)
-
-
-def editors_group_ensure():
-    """The roles' groups; returns the Editors group."""
-    from django.contrib.auth.models import Group
-
-    roles_ensure()
-    return Group.objects.get(name=ROLE_GROUPS[EDITOR][0])
 
 
 @transaction.atomic

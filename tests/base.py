@@ -65,6 +65,6 @@ def seed_article() -> Article:
 def ensure_editors_group() -> None:
     """After a flush (TransactionTestCase, live-server tests): permissions
     come back with post_migrate, the group with its permissions here."""
-    from moderation.services import editors_group_ensure
+    from moderation.services import roles_ensure
 
-    editors_group_ensure()
+    roles_ensure()
